@@ -1,0 +1,148 @@
+"""Hybrid retrieval: dense (FAISS), late interaction (MaxSim) and BM25, fused per sentence and passage."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .chunking import Passage, Sentence
+from .encoder import Encoder, TokenVectors
+from .fusion import Weights, standardise
+from .lexical import LexicalIndex
+from .store import Index
+
+# How many candidates each first-stage ranker contributes; every candidate is then rescored.
+CANDIDATES = 64
+
+
+@dataclass
+class Hit:
+    """A ranked passage with its best sentence (the one that answers, as far as retrieval can tell)."""
+
+    passage: Passage
+    score: float
+    sentence: Sentence
+    sentence_score: float
+    sentence_scores: list[float]
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    confidence: float  # highest dense cosine of the query with any sentence: calibrates abstention
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+class Retriever:
+    """Ranks passages of an ``Index`` for a query, embedding it once with ``encoder``."""
+
+    def __init__(self, encoder: Encoder, index: Index, weights: Weights | None = None) -> None:
+        self.encoder = encoder
+        self.index = index
+        self.weights = weights or Weights()
+        self.passages = index.passages
+        self.sentences = index.sentences
+        self.sentence_passage = index.sentence_passage
+        self.first_sentence = np.searchsorted(self.sentence_passage, np.arange(len(self.passages)))
+        self.sentence_vectors = index.sentence_faiss.reconstruct_n(0, index.sentence_faiss.ntotal)
+        self.passage_vectors = index.passage_faiss.reconstruct_n(0, index.passage_faiss.ntotal)
+        self.token_vectors = index.token_vectors.astype(np.float32)
+        self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
+        self.passage_lexical = LexicalIndex([p.text for p in self.passages])
+
+    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first."""
+        w = weights or self.weights
+        t0 = time.perf_counter()
+        qvec, qtok = self.encoder.encode_tokens([query])
+        qvec, qtok = qvec[0], qtok[0]
+        t1 = time.perf_counter()
+        candidates = self._candidates(qvec, query)
+        t2 = time.perf_counter()
+        sent_rows = np.concatenate(
+            [
+                np.arange(self.first_sentence[p], self.first_sentence[p] + len(self.passages[p].sentences))
+                for p in candidates
+            ]
+        )
+        dense_s = self.sentence_vectors[sent_rows] @ qvec
+        dense_p = self.passage_vectors[candidates] @ qvec
+        lex_s = self.sentence_lexical.scores(query)[sent_rows]
+        lex_p = self.passage_lexical.scores(query)[candidates]
+        t3 = time.perf_counter()
+        maxsim_s, maxsim_p = self._maxsim(qtok, sent_rows, candidates)
+        t4 = time.perf_counter()
+
+        sentence_score = (
+            w.sentence_dense * standardise(dense_s)
+            + w.sentence_maxsim * standardise(maxsim_s)
+            + w.sentence_lexical * standardise(lex_s)
+        )
+        owner = np.repeat(np.arange(len(candidates)), [len(self.passages[p].sentences) for p in candidates])
+        best = np.full(len(candidates), -np.inf)
+        np.maximum.at(best, owner, sentence_score)
+        passage_score = (
+            best
+            + w.passage_dense * standardise(dense_p)
+            + w.passage_maxsim * standardise(maxsim_p)
+            + w.passage_lexical * standardise(lex_p)
+        )
+        order = np.argsort(-passage_score, kind="stable")[:top_k]
+        hits = []
+        for c in order:
+            mine = np.flatnonzero(owner == c)
+            scores = sentence_score[mine]
+            k = int(np.argmax(scores))
+            passage = self.passages[candidates[c]]
+            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k], float(scores[k]), scores.tolist()))
+        t5 = time.perf_counter()
+        timings = {
+            "encode": (t1 - t0) * 1000,
+            "dense": (t2 - t1) * 1000,
+            "lexical": (t3 - t2) * 1000,
+            "maxsim": (t4 - t3) * 1000,
+            "fusion": (t5 - t4) * 1000,
+        }
+        return SearchResult(hits, float(dense_s.max()), timings)
+
+    def _candidates(self, qvec: np.ndarray, query: str) -> np.ndarray:
+        """Passages proposed by FAISS (over sentences and passages) and BM25, in passage order."""
+        k_s = min(CANDIDATES, self.index.sentence_faiss.ntotal)
+        k_p = min(CANDIDATES, self.index.passage_faiss.ntotal)
+        _, sent_ids = self.index.sentence_faiss.search(qvec[None, :], k_s)
+        _, pass_ids = self.index.passage_faiss.search(qvec[None, :], k_p)
+        lexical = self.passage_lexical.scores(query)
+        lex_ids = np.argsort(-lexical)[:CANDIDATES]
+        found = np.concatenate(
+            [self.sentence_passage[sent_ids[0][sent_ids[0] >= 0]], pass_ids[0][pass_ids[0] >= 0], lex_ids]
+        )
+        return np.unique(found)
+
+    def _maxsim(
+        self, qtok: TokenVectors, sent_rows: np.ndarray, candidates: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """IDF-weighted late interaction: each query token's best match in a sentence / passage.
+
+        Weighting query tokens by their idf keeps question words ("what", "did") from drowning
+        out names and rare words.
+        """
+        n_q = len(qtok.ids)
+        if n_q == 0:
+            return np.zeros(len(sent_rows)), np.zeros(len(candidates))
+        idf = self.index.token_idf
+        weights = idf[np.clip(qtok.ids, 0, len(idf) - 1)].astype(np.float64)
+        weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
+        starts = self.index.token_offsets[sent_rows]
+        ends = self.index.token_offsets[sent_rows + 1]
+        rows = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+        sims = qtok.vectors @ self.token_vectors[rows].T  # (query tokens, candidate tokens)
+        lengths = ends - starts
+        bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+        per_sentence = np.maximum.reduceat(sims, bounds, axis=1)  # (query tokens, sentences)
+        per_sentence[:, lengths == 0] = 0.0
+        counts = [len(self.passages[p].sentences) for p in candidates]
+        pbounds = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        per_passage = np.maximum.reduceat(per_sentence, pbounds, axis=1)
+        return weights @ per_sentence, weights @ per_passage

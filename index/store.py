@@ -1,0 +1,190 @@
+"""The index on disk: a directory with FAISS files, the passages, token vectors and a manifest.
+
+``build`` writes every file under a temporary directory and renames it into place, so a crash
+never leaves half an index. ``load`` reads the manifest first and refuses an index that does not
+match the corpus or the model, or whose files were altered, with an error that names the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .chunking import Passage, Sentence, chunk_documents
+from .corpus import corpus_checksum, load_corpus
+from .encoder import Encoder
+from .errors import IndexCorrupt, IndexMissing, IndexStale
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+REBUILD = "Rebuild it with `python -m index build` (or `make index`)."
+# Below this many vectors an exact flat index answers in well under a millisecond, and exact
+# search has perfect recall; an approximate index only pays beyond it (see docs/performance.md).
+EXACT_SEARCH_LIMIT = 200_000
+
+
+@dataclass
+class Index:
+    """A loaded index: passages, their sentences, vectors in FAISS, and token vectors."""
+
+    manifest: dict
+    passages: list[Passage]
+    sentence_passage: np.ndarray  # passage row of each sentence
+    sentence_faiss: faiss.Index
+    passage_faiss: faiss.Index
+    token_vectors: np.ndarray  # all sentences' token vectors, concatenated (float16)
+    token_offsets: np.ndarray  # sentence i owns rows token_offsets[i]:token_offsets[i+1]
+    token_idf: np.ndarray  # idf of each token id over the sentences, for weighting query tokens
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return [s for p in self.passages for s in p.sentences]
+
+
+def _flat_index(vectors: np.ndarray) -> faiss.Index:
+    # Vectors are unit length, so inner product is cosine similarity.
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    return index
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_index(corpus_dir: Path, out_dir: Path, encoder: Encoder, max_words: int = 160) -> dict:
+    """Load, cut, embed and write the index for ``corpus_dir`` into ``out_dir``; return its manifest."""
+    started = time.perf_counter()
+    corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
+    documents = load_corpus(corpus_dir)
+    passages = chunk_documents(documents, encoder, encoder.max_tokens, max_words)
+    sentences = [s for p in passages for s in p.sentences]
+
+    sentence_vectors, tokens = encoder.encode_tokens([s.text for s in sentences])
+    passage_vectors = encoder.encode([p.text for p in passages])
+    offsets = np.cumsum([0] + [len(t.ids) for t in tokens]).astype(np.int64)
+    token_vectors = np.concatenate([t.vectors for t in tokens]).astype(np.float16)
+    idf = _token_idf([t.ids for t in tokens])
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:
+        faiss.write_index(_flat_index(sentence_vectors), str(tmp / "sentences.faiss"))
+        faiss.write_index(_flat_index(passage_vectors), str(tmp / "passages.faiss"))
+        np.save(tmp / "tokens.npy", token_vectors)
+        np.save(tmp / "token_offsets.npy", offsets)
+        np.save(tmp / "token_idf.npy", idf)
+        (tmp / "passages.json").write_text(
+            json.dumps([dataclasses.asdict(p) for p in passages], ensure_ascii=False), encoding="utf-8"
+        )
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": encoder.name,
+            "model_checksum": encoder.checksum,
+            "dimension": encoder.dimension,
+            "max_tokens": encoder.max_tokens,
+            "corpus_checksum": corpus_checksum(corpus_dir),
+            "documents": [d.id for d in documents],
+            "passages": len(passages),
+            "sentences": len(sentences),
+            "index_type": "IndexFlatIP (exact cosine)",
+            "max_words": max_words,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(time.perf_counter() - started, 2),
+            "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}-old-{os.getpid()}")
+            out_dir.rename(old)
+            tmp.rename(out_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out_dir)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return manifest
+
+
+def _token_idf(token_ids: list[np.ndarray]) -> np.ndarray:
+    """Smoothed idf of every token id over the sentences (ids never seen get the highest)."""
+    size = max([30522] + [int(ids.max()) + 1 for ids in token_ids if len(ids)])
+    df = np.zeros(size, dtype=np.float64)
+    for ids in token_ids:
+        df[np.unique(ids)] += 1
+    n = len(token_ids)
+    return np.log((n + 1) / (df + 0.5)).astype(np.float32)
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of the index in ``index_dir``; IndexMissing or IndexCorrupt when unreadable."""
+    path = Path(index_dir) / MANIFEST
+    if not path.exists():
+        raise IndexMissing(f"No index in {index_dir}.", "Build it with `python -m index build` (or `make index`).")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise IndexCorrupt(f"The index manifest in {index_dir} is not valid JSON.", REBUILD) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+        raise IndexStale(f"The index in {index_dir} has an unknown format.", REBUILD)
+    return manifest
+
+
+def check_manifest(manifest: dict, index_dir: Path, corpus_dir: Path, encoder: Encoder) -> None:
+    """Refuse an index built from another corpus or model than the ones configured."""
+    if manifest.get("model_checksum") != encoder.checksum or manifest.get("dimension") != encoder.dimension:
+        raise IndexStale(
+            f"The index in {index_dir} was built with model {manifest.get('model')!r}, "
+            f"not with the configured {encoder.name!r} (weights differ).",
+            REBUILD,
+        )
+    if manifest.get("corpus_checksum") != corpus_checksum(corpus_dir):
+        raise IndexStale(f"The corpus in {corpus_dir} has changed since the index in {index_dir} was built.", REBUILD)
+
+
+def load_index(index_dir: Path, corpus_dir: Path, encoder: Encoder) -> Index:
+    """Load and verify an index; raise IndexMissing, IndexStale or IndexCorrupt rather than serve wrong passages."""
+    index_dir = Path(index_dir)
+    manifest = read_manifest(index_dir)
+    check_manifest(manifest, index_dir, corpus_dir, encoder)
+    files = manifest.get("files") or {}
+    for name, digest in files.items():
+        path = index_dir / name
+        if not path.exists():
+            raise IndexCorrupt(f"The index file {name} is missing from {index_dir}.", REBUILD)
+        if _sha256(path) != digest:
+            raise IndexCorrupt(f"The index file {name} in {index_dir} does not match its checksum.", REBUILD)
+    try:
+        raw = json.loads((index_dir / "passages.json").read_text(encoding="utf-8"))
+        passages = [Passage(**{**p, "sentences": tuple(Sentence(**s) for s in p["sentences"])}) for p in raw]
+        sentence_faiss = faiss.read_index(str(index_dir / "sentences.faiss"))
+        passage_faiss = faiss.read_index(str(index_dir / "passages.faiss"))
+        tokens = np.load(index_dir / "tokens.npy")
+        offsets = np.load(index_dir / "token_offsets.npy")
+        idf = np.load(index_dir / "token_idf.npy")
+    except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
+        raise IndexCorrupt(f"The index in {index_dir} could not be read ({type(exc).__name__}).", REBUILD) from None
+    sentence_passage = np.array([row for row, p in enumerate(passages) for _ in p.sentences], dtype=np.int64)
+    consistent = (
+        len(passages) == manifest.get("passages") == passage_faiss.ntotal
+        and len(sentence_passage) == manifest.get("sentences") == sentence_faiss.ntotal == len(offsets) - 1
+        and offsets[-1] == len(tokens)
+        and sentence_faiss.d == passage_faiss.d == encoder.dimension
+    )
+    if not consistent:
+        raise IndexCorrupt(f"The index files in {index_dir} disagree with each other or with the manifest.", REBUILD)
+    return Index(manifest, passages, sentence_passage, sentence_faiss, passage_faiss, tokens, offsets, idf)

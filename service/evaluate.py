@@ -1,0 +1,150 @@
+"""Score the answering pipeline in-process on question files in the format of shared/eval.
+
+    python -m service.evaluate DIR [--json] [--ablation]
+
+DIR holds any of questions.jsonl ({"question", "answers"}), conversations.jsonl ({"turns",
+"answers"}) and out_of_scope.jsonl ({"question"}). The metrics are those of shared/eval/score.py
+(hit@1, hit@3, MRR, answer, abstention, follow-ups), computed without HTTP so anyone can measure
+the pipeline on their own questions. ``--ablation`` repeats the run with each retrieval signal
+switched off, to show what each one buys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import statistics
+import sys
+import unicodedata
+from pathlib import Path
+
+from .answers import MAX_ANSWER_WORDS, Answerer
+
+_QUOTES = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
+
+
+def norm(text: str) -> str:
+    """The matching rule of score.py: NFKC, straight quotes, collapsed spaces, lower case."""
+    text = unicodedata.normalize("NFKC", text)
+    for curly, straight in _QUOTES.items():
+        text = text.replace(curly, straight)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def load_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def rank_of(answers: list[str], passages: list[dict]) -> int | None:
+    wanted = [norm(a) for a in answers]
+    for i, passage in enumerate(passages):
+        if any(w in norm(passage["text"]) for w in wanted):
+            return i
+    return None
+
+
+def answer_ok(answers: list[str], reply: dict) -> bool:
+    text = reply["answer"]
+    return len(text.split()) <= MAX_ANSWER_WORDS and any(norm(a) in norm(text) for a in answers)
+
+
+def evaluate(answerer: Answerer, directory: Path, top_k: int = 3) -> dict:
+    """The score.py metrics for the question files in ``directory``."""
+    directory = Path(directory)
+    questions = load_jsonl(directory / "questions.jsonl")
+    conversations = load_jsonl(directory / "conversations.jsonl")
+    out_of_scope = load_jsonl(directory / "out_of_scope.jsonl")
+    metrics: dict = {}
+    ranks, answered, abstained, words, latencies = [], [], [], [], []
+    for q in questions:
+        reply = answerer.ask(q["question"], [], top_k)
+        latencies.append(reply["took_ms"])
+        ranks.append(rank_of(q["answers"], reply["passages"]))
+        answered.append(answer_ok(q["answers"], reply))
+        abstained.append(not reply["answerable"])
+        words += [len(p["text"].split()) for p in reply["passages"]]
+    if questions:
+        n = len(questions)
+        metrics["hit@1"] = sum(r == 0 for r in ranks) / n
+        metrics["hit@3"] = sum(r is not None and r < 3 for r in ranks) / n
+        metrics["mrr"] = sum(1 / (r + 1) for r in ranks if r is not None) / n
+        metrics["answer"] = sum(answered) / n
+        metrics["false_abstain"] = sum(abstained) / n
+        metrics["misses"] = [q["question"] for q, r in zip(questions, ranks, strict=True) if r is None or r >= 3]
+    hits = []
+    for c in conversations:
+        history: list[dict] = []
+        for turn in c["turns"][:-1]:
+            reply = answerer.ask(turn, history, top_k)
+            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": reply["answer"]}]
+        reply = answerer.ask(c["turns"][-1], history, top_k)
+        r = rank_of(c["answers"], reply["passages"])
+        hits.append(r is not None and r < 3)
+    if conversations:
+        metrics["conv_hit@3"] = sum(hits) / len(conversations)
+    if out_of_scope:
+        metrics["abstain_oos"] = sum(
+            not answerer.ask(o["question"], [], top_k)["answerable"] for o in out_of_scope
+        ) / len(out_of_scope)
+    if words:
+        metrics["words/passage"] = statistics.mean(words)
+        metrics["max_words"] = max(words)
+    if latencies:
+        metrics["p50_ms"] = statistics.median(latencies)
+    return metrics
+
+
+def format_metrics(metrics: dict) -> str:
+    return " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items() if k != "misses")
+
+
+def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
+    """The metrics with everything on, then with each retrieval signal switched off in turn."""
+    retriever = answerer.retriever
+    full = retriever.weights
+    rows = [("all signals", evaluate(answerer, directory))]
+    for field in dataclasses.fields(full):
+        retriever.weights = full.without(field.name)
+        rows.append((f"without {field.name}", evaluate(answerer, directory)))
+    retriever.weights = full
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m service.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("dir", type=Path, help="folder with questions.jsonl, conversations.jsonl, out_of_scope.jsonl")
+    parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    parser.add_argument("--ablation", action="store_true", help="also run with each signal switched off")
+    args = parser.parse_args(argv)
+    if not args.dir.is_dir():
+        print(f"error: {args.dir} is not a folder", file=sys.stderr)
+        return 2
+    from . import create_app
+    from .state import get_answerer
+
+    app = create_app()
+    with app.app_context():
+        answerer = get_answerer()
+        if args.ablation:
+            for name, metrics in ablation(answerer, args.dir):
+                print(f"{name:28s} {format_metrics(metrics)}")
+            return 0
+        metrics = evaluate(answerer, args.dir)
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        for miss in metrics.get("misses", []):
+            print("miss:", miss)
+        print(format_metrics(metrics))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

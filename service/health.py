@@ -1,0 +1,26 @@
+"""Liveness and readiness: /healthz (the process answers) and /readyz (the index can serve)."""
+
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+from .schemas import Health
+from .state import get_state
+
+health = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
+
+
+@health.get("/healthz", responses={200: Health})
+def healthz():
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz", responses={200: Health, 503: Health})
+def readyz():
+    """The index is loaded and matches the corpus and the model."""
+    state = get_state()
+    if state.answerer is None:
+        return {"status": "unavailable", "reason": str(state.error)}, 503
+    manifest = state.answerer.retriever.index.manifest
+    return {"status": "ready", "reason": f"{manifest['passages']} passages, model {manifest['model']}"}

