@@ -38,6 +38,9 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
     app.extensions["qa"] = build_state(app.config, retriever)
+    from .feedback import FeedbackStore  # imported here so `python -m service.feedback` runs cleanly
+
+    app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
 
     from .api import api
     from .health import health

@@ -6,7 +6,8 @@ from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
 from .errors import error_response
-from .schemas import AskRequest, AskResponse, ErrorResponse
+from .feedback import FeedbackError, get_feedback_store
+from .schemas import AskRequest, AskResponse, ErrorResponse, FeedbackRequest, FeedbackResponse
 from .state import get_answerer
 
 api = APIBlueprint("api", __name__, url_prefix="/api", abp_tags=[Tag(name="questions")])
@@ -36,3 +37,19 @@ def ask(body: AskRequest):
     """Answer from the article: a short extractive answer and the cited passages, or an abstention."""
     history = [turn.model_dump() for turn in body.history]
     return get_answerer().ask(body.question, history, body.top_k)
+
+
+@api.post(
+    "/feedback",
+    summary="Rate an answer",
+    responses={201: FeedbackResponse, 400: ErrorResponse, 415: ErrorResponse, 507: ErrorResponse},
+)
+def feedback(body: FeedbackRequest):
+    """Store a 👍 / 👎 on an answer, with the question, the answer and the cited passage ids."""
+    try:
+        row = get_feedback_store().record(
+            body.rating, body.question, body.answer, body.passage_ids, source="api", comment=body.comment
+        )
+    except FeedbackError as exc:
+        return error_response(507, "feedback_not_stored", str(exc))
+    return {"id": row, "stored": True}, 201

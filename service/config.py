@@ -14,5 +14,5 @@ DEFAULTS: dict = {
     "ABSTAIN_THRESHOLD": 0.34,
     "TORCH_THREADS": 1,  # 2 cores, 2 workers: one intra-op thread each (docs/performance.md)
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body
-    "JSON_SORT_KEYS": False,
+    "FEEDBACK_DB": str(ROOT / "var" / "feedback.sqlite3"),  # 👍/👎 ratings from the page and Slack
 }

@@ -48,6 +48,22 @@ class AskRequest(BaseModel):
         return self
 
 
+class FeedbackRequest(BaseModel):
+    """A reader's rating of one answer."""
+
+    model_config = ConfigDict(extra="forbid")
+    rating: Literal["up", "down"]
+    question: StrictStr = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer: StrictStr = Field(max_length=MAX_TURN_CHARS)
+    passage_ids: list[StrictStr] = Field(default_factory=list, max_length=10)
+    comment: StrictStr = Field("", max_length=2000)
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    stored: bool
+
+
 class Highlight(BaseModel):
     start: int = Field(description="Start of the answering sentence within the passage text.")
     end: int

@@ -58,7 +58,7 @@ def retriever(encoder, index_dir, corpus_dir):
 
 
 @pytest.fixture(scope="session")
-def app(retriever, index_dir, corpus_dir):
+def app(tmp_path_factory, retriever, index_dir, corpus_dir):
     from service import create_app
 
     return create_app(
