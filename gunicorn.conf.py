@@ -27,6 +27,10 @@ keepalive = 5
 limit_request_line = 8190
 limit_request_fields = 100
 
+# gunicorn 27's control socket has one default path per user: several instances on one machine
+# (tests, staging beside production) would fight over it, and nothing here uses it.
+control_socket_disable = True
+
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
