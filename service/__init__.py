@@ -42,6 +42,13 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
 
     app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
 
+    from .pages import load_documents, pages
+    from .security import register_security_headers
+
+    app.extensions["documents"] = load_documents(app.config["CORPUS_DIR"])  # once, for the article pages
+    app.register_blueprint(pages)
+    register_security_headers(app)
+
     from .api import api
     from .health import health
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, render_template, request
+from markupsafe import escape
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -34,6 +35,17 @@ def _wants_json() -> bool:
     return request.path.startswith(JSON_PREFIXES) or request.accept_mimetypes.best == "application/json"
 
 
+def _html_error(status: int, name: str, message: str) -> Response:
+    """A page error in the site's own layout; the bare page if the template itself cannot render."""
+    try:
+        body = render_template("error.html", code=status, name=name, message=message)
+    except Exception:  # an error page must never fail in turn
+        log.exception("error page could not be rendered")
+        body = f"<!doctype html><title>{status} {escape(name)}</title><h1>{escape(name)}</h1>"
+        body += '<p><a href="/">Back to the questions</a></p>'
+    return Response(body, status, mimetype="text/html")
+
+
 def register_error_handlers(app: Flask) -> None:
     """JSON for the API (404 and 405 included), plain HTML for pages; never a traceback."""
 
@@ -53,12 +65,7 @@ def register_error_handlers(app: Flask) -> None:
             if exc.code == 405 and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
-        return Response(
-            f"<!doctype html><title>{exc.code} {exc.name}</title><h1>{exc.name}</h1>"
-            '<p><a href="/">Back to the questions</a></p>',
-            exc.code or 500,
-            mimetype="text/html",
-        )
+        return _html_error(exc.code or 500, exc.name, exc.description or "")
 
     @app.errorhandler(IndexError_)
     def index_error(exc: IndexError_):

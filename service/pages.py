@@ -1,0 +1,184 @@
+"""The browser pages: the chat page (GET/POST /), its no-JavaScript feedback form and the article reader.
+
+The page works without JavaScript: the form posts the question with the conversation so far in
+hidden fields, and the server renders the whole transcript. With JavaScript (static/app.js) the same
+form is sent to /api/ask with fetch instead. Either way the server holds no conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
+from pydantic import ValidationError
+
+from index import CorpusError, Document, IndexError_, load_corpus
+
+from .conversation import ConversationError, Exchange, ask_request, history, parse_exchanges, trim
+from .feedback import FeedbackError, get_feedback_store
+from .schemas import MAX_QUESTION_CHARS, FeedbackRequest
+from .state import get_answerer
+
+log = logging.getLogger(__name__)
+pages = Blueprint("pages", __name__)
+
+# Offered on an empty page: broad enough for any reader of the article to start with.
+EXAMPLE_QUESTIONS = [
+    "What happened in Verviers?",
+    "Who were the two men killed in the raid?",
+    "How did El Bali try to escape?",
+    "What questions did the raid leave unanswered?",
+]
+_MARKER = re.compile(r"\[(\d+)\]")
+_RATING = re.compile(r"^(\d{1,3}):(up|down)$")
+
+
+def load_documents(corpus_dir: str | Path) -> dict[str, Document]:
+    """The corpus documents by id, for the article pages; none (logged) when the corpus cannot be read.
+
+    An unreadable corpus also leaves the index unready, which /readyz reports; the pages then 404.
+    """
+    try:
+        return {doc.id: doc for doc in load_corpus(Path(corpus_dir))}
+    except CorpusError as exc:
+        log.error("corpus not readable for the article pages: %s", exc)
+        return {}
+
+
+def get_documents() -> Mapping[str, Document]:
+    """The corpus documents, loaded once in create_app, by id."""
+    return current_app.extensions["documents"]
+
+
+def render_chat(
+    exchanges: list[Exchange],
+    *,
+    draft: str = "",
+    error: str = "",
+    rated: Mapping[int, str] | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    return (
+        render_template(
+            "chat.html",
+            exchanges=exchanges,
+            draft=draft,
+            error=error,
+            rated=rated or {},
+            examples=EXAMPLE_QUESTIONS,
+            documents=list(get_documents().values()),
+            max_question=MAX_QUESTION_CHARS,
+        ),
+        status,
+    )
+
+
+@pages.get("/")
+def chat():
+    """The empty chat page, with example questions."""
+    return render_chat([])
+
+
+@pages.post("/")
+def ask():
+    """No-JavaScript path: answer the posted question given the posted conversation, render the transcript."""
+    draft = request.form.get("example") or request.form.get("question", "")
+    try:
+        exchanges = parse_exchanges(request.form, get_documents())
+    except ConversationError as exc:
+        return render_chat([], draft=draft, error=str(exc), status=400)
+    try:
+        body = ask_request(draft, exchanges)
+    except ConversationError as exc:
+        return render_chat(exchanges, draft=draft, error=str(exc), status=400)
+    try:
+        result = get_answerer().ask(body.question, history(exchanges), body.top_k)
+    except IndexError_:
+        message = "Answers are unavailable right now: the article index is not loaded. Try again shortly."
+        return render_chat(exchanges, draft=draft, error=message, status=503)
+    exchanges = trim([*exchanges, Exchange(body.question, result["answer"], result["passages"])])
+    return render_chat(exchanges)
+
+
+@pages.post("/feedback")
+def feedback():
+    """No-JavaScript path for 👍 / 👎: store the rating, re-render the same transcript with a thank-you."""
+    draft = request.form.get("question", "")
+    try:
+        exchanges = parse_exchanges(request.form, get_documents())
+    except ConversationError as exc:
+        return render_chat([], draft=draft, error=str(exc), status=400)
+    match = _RATING.match(request.form.get("rate", ""))
+    if not match or int(match[1]) >= len(exchanges):
+        return render_chat(exchanges, draft=draft, error="That rating could not be read.", status=400)
+    turn, rating = int(match[1]), match[2]
+    exchange = exchanges[turn]
+    try:
+        rated = FeedbackRequest.model_validate(
+            {
+                "rating": rating,
+                "question": exchange.question,
+                "answer": exchange.answer,
+                "passage_ids": exchange.passage_ids,
+            }
+        )
+        get_feedback_store().record(rated.rating, rated.question, rated.answer, rated.passage_ids, source="web")
+    except ValidationError:
+        return render_chat(exchanges, draft=draft, error="That answer cannot be rated.", status=400)
+    except FeedbackError:
+        message = "Sorry, your rating could not be saved just now. Please try again later."
+        return render_chat(exchanges, draft=draft, error=message, status=503)
+    return render_chat(exchanges, draft=draft, rated={turn: rating})
+
+
+@pages.get("/articles/<document>")
+def article(document: str):
+    """The whole article, one anchor per paragraph (#p12); ``s``/``e`` mark a cited sentence."""
+    doc = get_documents().get(document)
+    if doc is None:
+        abort(404, description=f"There is no article called “{document}”.")
+    cited = cited_sentence(doc, request.args.get("s", type=int), request.args.get("e", type=int))
+    return render_template("article.html", doc=doc, cited=cited)
+
+
+def cited_sentence(doc: Document, start: int | None, end: int | None) -> tuple[int, int, int] | None:
+    """(paragraph number, start, end within it) of a cited sentence, or None when the offsets don't fit one."""
+    if start is None or end is None or not 0 <= start < end:
+        return None
+    for paragraph in doc.paragraphs:
+        if paragraph.start <= start and end <= paragraph.end:
+            return paragraph.number, start - paragraph.start, end - paragraph.start
+    return None
+
+
+@pages.app_template_filter("answer_markup")
+def answer_markup(answer: str, turn: int, cited: int) -> Markup:
+    """The answer text, escaped, with each [n] marker a link to the n-th cited passage below it."""
+    parts, last = [], 0
+    for match in _MARKER.finditer(answer):
+        n = int(match[1])
+        if not 1 <= n <= cited:
+            continue
+        parts.append(escape(answer[last : match.start()]))
+        parts.append(Markup('<a class="marker" href="#t{}-c{}">[{}]</a>').format(turn, n, n))
+        last = match.end()
+    parts.append(escape(answer[last:]))
+    return Markup("").join(parts)
+
+
+@pages.app_template_filter("split_at")
+def split_at(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """Text before, inside and after [start, end): how a highlighted sentence is cut out of its passage."""
+    return text[:start], text[start:end], text[end:]
+
+
+@pages.app_template_global()
+def article_url(passage: Mapping) -> str:
+    """The reader's link for a citation: the paragraph's anchor, with the sentence's offsets to highlight."""
+    start = passage["start"] + passage["highlight"]["start"]
+    end = passage["start"] + passage["highlight"]["end"]
+    return url_for("pages.article", document=passage["document"], s=start, e=end, _anchor=f"p{passage['paragraph']}")
