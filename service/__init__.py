@@ -58,4 +58,7 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
     # served without its UI bundles, which would load from elsewhere.
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     register_error_handlers(app)
+    from .slack import init_slack  # mounts /slack/events when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set
+
+    init_slack(app)
     return app
