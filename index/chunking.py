@@ -96,6 +96,11 @@ class Passage:
     end: int
     text: str
     sentences: tuple[Sentence, ...]
+    context: str = ""  # indexed with the text but not shown: e.g. the byline for the standfirst
+
+    @property
+    def indexed_text(self) -> str:
+        return f"{self.context} {self.text}" if self.context else self.text
 
 
 def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
@@ -165,6 +170,17 @@ def chunk_paragraph(
     return groups
 
 
+def _context(doc: Document, kind: str) -> str:
+    """Metadata a reader sees beside a paragraph, indexed with it: the byline sits by the standfirst."""
+    if kind != "standfirst":
+        return ""
+    meta = doc.metadata
+    parts = [f"{doc.title}."]
+    if meta.get("byline"):
+        parts.append(f"By {meta['byline']}" + (f", {meta['publisher']}." if meta.get("publisher") else "."))
+    return " ".join(parts)
+
+
 def chunk_documents(
     documents: list[Document], tokenizer: Tokenizer, max_tokens: int, max_words: int = 80
 ) -> list[Passage]:
@@ -189,6 +205,7 @@ def chunk_documents(
                         end=end,
                         text=doc.source[start:end],
                         sentences=tuple(group),
+                        context=_context(doc, para.kind),
                     )
                 )
     return passages

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .chunking import Passage, Sentence
+from .cues import ANSWER_PATTERNS, question_type
 from .encoder import Encoder, TokenVectors
 from .fusion import Weights, standardise
 from .lexical import LexicalIndex
@@ -38,8 +41,12 @@ class SearchResult:
 class Retriever:
     """Ranks passages of an ``Index`` for a query, embedding it once with ``encoder``."""
 
-    def __init__(self, encoder: Encoder, index: Index, weights: Weights | None = None) -> None:
+    def __init__(self, encoder: Encoder, index: Index, weights: Weights | None = None, cache_size: int = 1024) -> None:
         self.encoder = encoder
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
+        self.cache_hits = 0
+        self._lock = threading.Lock()
         self.index = index
         self.weights = weights or Weights()
         self.passages = index.passages
@@ -50,14 +57,23 @@ class Retriever:
         self.passage_vectors = index.passage_faiss.reconstruct_n(0, index.passage_faiss.ntotal)
         self.token_vectors = index.token_vectors.astype(np.float32)
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
-        self.passage_lexical = LexicalIndex([p.text for p in self.passages])
+        self.sentence_kinds = {
+            kind: np.array([bool(p.search(s.text)) for s in self.sentences]) for kind, p in ANSWER_PATTERNS.items()
+        }
+        self.passage_lexical = LexicalIndex([p.indexed_text for p in self.passages])
 
-    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
-        """The ``top_k`` passages for ``query``, best first."""
+    def search(
+        self, query: str, top_k: int = 3, weights: Weights | None = None, question: str | None = None
+    ) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first.
+
+        ``question`` is the user's own question when ``query`` was widened with the conversation;
+        its form (who, when, how many ...) says what kind of phrase would answer it.
+        """
         w = weights or self.weights
+        kind = question_type(question or query)
         t0 = time.perf_counter()
-        qvec, qtok = self.encoder.encode_tokens([query])
-        qvec, qtok = qvec[0], qtok[0]
+        qvec, qtok = self._encode(query)
         t1 = time.perf_counter()
         candidates = self._candidates(qvec, query)
         t2 = time.perf_counter()
@@ -80,6 +96,8 @@ class Retriever:
             + w.sentence_maxsim * standardise(maxsim_s)
             + w.sentence_lexical * standardise(lex_s)
         )
+        if kind:
+            sentence_score = sentence_score + w.sentence_cue * self.sentence_kinds[kind][sent_rows]
         owner = np.repeat(np.arange(len(candidates)), [len(self.passages[p].sentences) for p in candidates])
         best = np.full(len(candidates), -np.inf)
         np.maximum.at(best, owner, sentence_score)
@@ -106,6 +124,23 @@ class Retriever:
             "fusion": (t5 - t4) * 1000,
         }
         return SearchResult(hits, float(dense_s.max()), timings)
+
+    def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
+        """The query's vector and token vectors, from a bounded LRU cache (repeat questions are common)."""
+        with self._lock:  # Slack listeners run in threads
+            cached = self._cache.get(query)
+            if cached is not None:
+                self._cache.move_to_end(query)
+                self.cache_hits += 1
+                return cached
+        vectors, tokens = self.encoder.encode_tokens([query])
+        entry = (vectors[0], tokens[0])
+        with self._lock:
+            if self.cache_size:
+                self._cache[query] = entry
+                if len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return entry
 
     def _candidates(self, qvec: np.ndarray, query: str) -> np.ndarray:
         """Passages proposed by FAISS (over sentences and passages) and BM25, in passage order."""

@@ -75,7 +75,7 @@ def build_index(corpus_dir: Path, out_dir: Path, encoder: Encoder, max_words: in
     sentences = [s for p in passages for s in p.sentences]
 
     sentence_vectors, tokens = encoder.encode_tokens([s.text for s in sentences])
-    passage_vectors = encoder.encode([p.text for p in passages])
+    passage_vectors = encoder.encode([p.indexed_text for p in passages])
     offsets = np.cumsum([0] + [len(t.ids) for t in tokens]).astype(np.int64)
     token_vectors = np.concatenate([t.vectors for t in tokens]).astype(np.float16)
     idf = _token_idf([t.ids for t in tokens])

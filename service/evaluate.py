@@ -115,6 +115,54 @@ def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
     return rows
 
 
+def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) -> dict:
+    """Random search over the fusion weights, scored by MRR + 0.5 * answer, with leave-one-out.
+
+    For each question, the weights chosen on all the other questions are scored on it; the mean of
+    those held-out scores estimates what the search is worth on unseen questions of the same kind.
+    """
+    import numpy as np
+
+    questions = load_jsonl(Path(directory) / "questions.jsonl")
+    retriever = answerer.retriever
+    original = retriever.weights
+    names = [f.name for f in dataclasses.fields(original)]
+    rng = np.random.default_rng(seed)
+    candidates = [original] + [
+        dataclasses.replace(
+            original, **{n: round(float(v), 2) for n, v in zip(names, rng.uniform(0, 1, len(names)), strict=True)}
+        )
+        for _ in range(samples)
+    ]
+    # per candidate, per question: (hit@1, hit@3, reciprocal rank, answer)
+    table = np.zeros((len(candidates), len(questions), 4))
+    for c, weights in enumerate(candidates):
+        retriever.weights = weights
+        for i, q in enumerate(questions):
+            reply = answerer.ask(q["question"], [], 3)
+            r = rank_of(q["answers"], reply["passages"])
+            table[c, i] = (
+                r == 0,
+                r is not None and r < 3,
+                1 / (r + 1) if r is not None else 0,
+                answer_ok(q["answers"], reply),
+            )
+    retriever.weights = original
+    objective = table[:, :, 2] + 0.5 * table[:, :, 3]
+    best = int(np.argmax(objective.sum(axis=1)))
+    held_out = []
+    for i in range(len(questions)):
+        others = objective.sum(axis=1) - objective[:, i]
+        held_out.append(table[int(np.argmax(others)), i])
+    keys = ("hit@1", "hit@3", "mrr", "answer")
+    return {
+        "current": dict(zip(keys, table[0].mean(axis=0).round(3).tolist(), strict=True)),
+        "best_in_sample": dict(zip(keys, table[best].mean(axis=0).round(3).tolist(), strict=True)),
+        "best_weights": dataclasses.asdict(candidates[best]),
+        "leave_one_out": dict(zip(keys, np.mean(held_out, axis=0).round(3).tolist(), strict=True)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m service.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -122,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dir", type=Path, help="folder with questions.jsonl, conversations.jsonl, out_of_scope.jsonl")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     parser.add_argument("--ablation", action="store_true", help="also run with each signal switched off")
+    parser.add_argument("--fit", type=int, metavar="N", help="random-search N weight sets, report leave-one-out")
     args = parser.parse_args(argv)
     if not args.dir.is_dir():
         print(f"error: {args.dir} is not a folder", file=sys.stderr)
@@ -132,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app()
     with app.app_context():
         answerer = get_answerer()
+        if args.fit:
+            print(json.dumps(fit(answerer, args.dir, samples=args.fit), indent=2))
+            return 0
         if args.ablation:
             for name, metrics in ablation(answerer, args.dir):
                 print(f"{name:28s} {format_metrics(metrics)}")
