@@ -61,8 +61,11 @@ def retriever(encoder, index_dir, corpus_dir):
 def app(tmp_path_factory, retriever, index_dir, corpus_dir):
     from service import create_app
 
+    # Rate limits off: the suite sends hundreds of requests from one address (tests/service/test_limits.py
+    # builds its own apps to test them).
     return create_app(
-        {"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir)}, retriever=retriever
+        {"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "RATELIMIT_ENABLED": False},
+        retriever=retriever,
     )
 
 
@@ -95,7 +98,15 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int = 2) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {**os.environ, "PORT": str(self.port), "WEB_CONCURRENCY": str(workers), **env}
+        self.feedback_db: Path | None = None  # set by the fixture that chose it
+        # A generous rate limit by default: the suite's requests all come from 127.0.0.1.
+        full_env = {
+            **os.environ,
+            "PORT": str(self.port),
+            "WEB_CONCURRENCY": str(workers),
+            "QA_RATELIMIT_ASK": "100000 per minute",
+            **env,
+        }
         # A file, not a pipe: an unread pipe would fill with access logs and stall the server.
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
@@ -121,9 +132,11 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def server(index_dir, corpus_dir):
-    """gunicorn with 2 workers over the session's index."""
-    srv = Server({"QA_INDEX_DIR": str(index_dir), "QA_CORPUS_DIR": str(corpus_dir)})
+def server(index_dir, corpus_dir, tmp_path_factory):
+    """gunicorn with 2 workers over the session's index; its ratings go to ``server.feedback_db``."""
+    feedback_db = tmp_path_factory.mktemp("server-feedback") / "feedback.sqlite3"
+    srv = Server({"QA_INDEX_DIR": str(index_dir), "QA_CORPUS_DIR": str(corpus_dir), "QA_FEEDBACK_DB": str(feedback_db)})
+    srv.feedback_db = feedback_db
     try:
         wait_ready(srv.url + "/readyz")
         yield srv
