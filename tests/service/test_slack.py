@@ -403,3 +403,63 @@ def test_without_slack_settings_the_route_is_absent_and_the_api_works(server):
     status, text = post(server.url, body, "application/json", signed_headers(body))
     assert status == 404 and json.loads(text)["error"]["code"] == "not_found"
     assert ask_api(server, "How did El Bali try to escape?")["answerable"] is True
+
+
+# ---------------------------------------------------------------- failures get an apology, not silence
+
+
+@pytest.fixture(scope="module")
+def unready_app(fake_slack, corpus_dir, tmp_path_factory):
+    """The app in-process with no index (answerer None), answering slash commands in the channel."""
+    from service import create_app
+
+    tmp = tmp_path_factory.mktemp("slack-unready")
+    return create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(tmp / "missing-index"),
+            "CORPUS_DIR": str(corpus_dir),
+            "FEEDBACK_DB": str(tmp / "feedback.sqlite3"),
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": fake_slack.url + "/api/",
+            "SLACK_ANSWER_IN_CHANNEL": "true",
+        }
+    )
+
+
+def test_when_the_index_is_not_ready_the_user_gets_an_apology(unready_app, fake_slack):
+    assert unready_app.extensions["qa"].answerer is None
+    client = unready_app.test_client()
+    channel, ts = unique("C"), "1700000700.000100"
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T1",
+            "event_id": unique("Ev"),
+            "event": {
+                "type": "app_mention",
+                "user": "U1",
+                "text": f"<@{BOT_USER}> Where?",
+                "channel": channel,
+                "ts": ts,
+            },
+        }
+    )
+    response = client.post("/slack/events", data=body, content_type="application/json", headers=signed_headers(body))
+    assert response.status_code == 200
+    (call,) = fake_slack.wait_for("/api/chat.postMessage", channel=channel)
+    assert call["body"]["thread_ts"] == ts
+    assert call["body"]["text"].startswith("Sorry, I can't answer right now") and "blocks" not in call["body"]
+
+    path = "/response/" + unique("cmd")
+    form = urllib.parse.urlencode(
+        {"command": "/ask", "text": "Where is Verviers?", "team_id": "T1", "response_url": fake_slack.url + path}
+    )
+    response = client.post(
+        "/slack/events", data=form, content_type="application/x-www-form-urlencoded", headers=signed_headers(form)
+    )
+    assert response.status_code == 200
+    (reply,) = fake_slack.wait_for(path)
+    assert reply["body"]["response_type"] == "in_channel"  # QA_SLACK_ANSWER_IN_CHANNEL
+    assert reply["body"]["text"].startswith("Sorry, I can't answer right now")

@@ -161,3 +161,23 @@ def test_history_keeps_the_latest_turns_within_the_api_limits():
     assert len(turns) <= 20 and all(len(t["content"]) <= 4000 for t in turns)
     assert sum(len(t["content"]) for t in turns) <= 20_000
     assert turns[-1]["content"] == truncate("x" * 5000, 4000)
+
+
+def test_manifest_routes_everything_to_slack_events_with_the_needed_scopes():
+    import yaml
+
+    from tests.conftest import ROOT
+
+    manifest = yaml.safe_load((ROOT / "slack" / "manifest.yml").read_text(encoding="utf-8"))
+    settings, features = manifest["settings"], manifest["features"]
+    urls = [
+        settings["event_subscriptions"]["request_url"],
+        settings["interactivity"]["request_url"],
+        *[c["url"] for c in features["slash_commands"]],
+    ]
+    assert all(url.endswith("/slack/events") for url in urls) and len(urls) == 3
+    assert [c["command"] for c in features["slash_commands"]] == ["/ask"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert settings["interactivity"]["is_enabled"] is True and settings["socket_mode_enabled"] is False
+    needed = {"commands", "app_mentions:read", "chat:write", "im:history", "im:read", "channels:history"}
+    assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])
