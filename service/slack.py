@@ -300,7 +300,7 @@ def build_slack_app(config: dict, answerer, client=None, feedback=None):
         # auth.test runs on the first request instead, so a Slack outage never stops the service starting.
         token_verification_enabled=False,
         process_before_response=False,
-        logger=log,
+        logger=bolt_logger(),
     )
 
     @app.middleware
@@ -397,6 +397,18 @@ def build_slack_app(config: dict, answerer, client=None, feedback=None):
         log.error("slack: unhandled error %r for a %s request", error, body.get("type"))
 
     return app
+
+
+def bolt_logger() -> logging.Logger:
+    """Bolt's logger, without the warning it gives whenever SLACK_BOT_TOKEN is in the environment and a
+    client is passed (the client carries that same token; Bolt reads the variable on its own)."""
+    from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+
+    logger = logging.getLogger(f"{__name__}.bolt")
+    if not logger.filters:
+        skipped = warning_client_prioritized_and_token_skipped()
+        logger.addFilter(lambda record: record.getMessage() != skipped)
+    return logger
 
 
 def as_bool(value) -> bool:

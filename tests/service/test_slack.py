@@ -143,6 +143,8 @@ def slack_server(fake_slack, feedback_db, index_dir, corpus_dir):
     finally:
         log = srv.stop()
         assert "Traceback" not in log, log
+        assert log.count("Slack bot mounted at /slack/events") == 2  # once per worker
+        assert "will be unused" not in log  # Bolt's noise about the token in the environment is filtered
 
 
 def signed_headers(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
@@ -463,3 +465,15 @@ def test_when_the_index_is_not_ready_the_user_gets_an_apology(unready_app, fake_
     (reply,) = fake_slack.wait_for(path)
     assert reply["body"]["response_type"] == "in_channel"  # QA_SLACK_ANSWER_IN_CHANNEL
     assert reply["body"]["text"].startswith("Sorry, I can't answer right now")
+
+
+def test_without_slack_secrets_the_log_says_so_once(retriever, index_dir, corpus_dir, caplog):
+    from service import create_app
+
+    config = {"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir)}
+    with caplog.at_level("INFO", logger="service.slack"):
+        app = create_app({**config, "SLACK_SIGNING_SECRET": "", "SLACK_BOT_TOKEN": ""}, retriever=retriever)
+    notes = [r.getMessage() for r in caplog.records if r.name == "service.slack"]
+    assert notes == ["Slack bot not mounted: SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN not set"]
+    assert "slack" not in app.extensions
+    assert all(rule.rule != "/slack/events" for rule in app.url_map.iter_rules())
