@@ -18,6 +18,8 @@ from .store import Index
 
 # How many candidates each first-stage ranker contributes; every candidate is then rescored.
 CANDIDATES = 64
+# Up to this many corpus tokens, MaxSim scores the query against all of them at once.
+FULL_SCAN_TOKENS = 200_000
 
 
 @dataclass
@@ -155,6 +157,24 @@ class Retriever:
         )
         return np.unique(found)
 
+    def _token_maxima(self, query_vectors: np.ndarray, sent_rows: np.ndarray) -> np.ndarray:
+        """For each query token, its best cosine within each of the given sentences."""
+        offsets = self.index.token_offsets
+        lengths = offsets[sent_rows + 1] - offsets[sent_rows]
+        if len(self.token_vectors) <= FULL_SCAN_TOKENS:
+            # Small corpus: one product against every token beats gathering the candidates' rows.
+            sims = query_vectors @ self.token_vectors.T
+            starts = np.minimum(offsets[:-1], len(self.token_vectors) - 1)
+            maxima = np.maximum.reduceat(sims, starts, axis=1)[:, sent_rows]
+        else:
+            spans = zip(offsets[sent_rows], offsets[sent_rows + 1], strict=True)
+            rows = np.concatenate([np.arange(s, e) for s, e in spans])
+            sims = query_vectors @ self.token_vectors[rows].T
+            bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            maxima = np.maximum.reduceat(sims, np.minimum(bounds, max(len(rows) - 1, 0)), axis=1)
+        maxima[:, lengths == 0] = 0.0
+        return maxima
+
     def _maxsim(
         self, qtok: TokenVectors, sent_rows: np.ndarray, candidates: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -169,14 +189,7 @@ class Retriever:
         idf = self.index.token_idf
         weights = idf[np.clip(qtok.ids, 0, len(idf) - 1)].astype(np.float64)
         weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
-        starts = self.index.token_offsets[sent_rows]
-        ends = self.index.token_offsets[sent_rows + 1]
-        rows = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-        sims = qtok.vectors @ self.token_vectors[rows].T  # (query tokens, candidate tokens)
-        lengths = ends - starts
-        bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        per_sentence = np.maximum.reduceat(sims, bounds, axis=1)  # (query tokens, sentences)
-        per_sentence[:, lengths == 0] = 0.0
+        per_sentence = self._token_maxima(qtok.vectors, sent_rows)  # (query tokens, sentences)
         counts = [len(self.passages[p].sentences) for p in candidates]
         pbounds = np.concatenate([[0], np.cumsum(counts)[:-1]])
         per_passage = np.maximum.reduceat(per_sentence, pbounds, axis=1)

