@@ -4,6 +4,11 @@ Each choice is explained; the figures behind them are in docs/performance.md.
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import gunicorn.http.wsgi
 
 # Loopback by default: put a reverse proxy in front to expose it. PORT as `make run PORT=...`.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -31,6 +36,37 @@ limit_request_fields = 100
 # (tests, staging beside production) would fight over it, and nothing here uses it.
 control_socket_disable = True
 
-accesslog = "-"
+# The app logs one JSON line per request with its request id (service/observability.py), so
+# gunicorn's own plain-text access log would only repeat it.
+accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+# Responses name no server software or version: gunicorn sends "Server: gunicorn" and has no
+# setting for it, so the name its responses use is replaced before any worker starts.
+gunicorn.http.wsgi.SERVER = "verviers-qa"
+
+# Prometheus metrics across workers: each worker writes its samples to files in this folder and
+# /metrics (in any worker) adds them up. It must start empty, so a fresh one is made per start
+# unless PROMETHEUS_MULTIPROC_DIR names one (then emptied). Set here, in the master, before any
+# worker imports prometheus_client.
+_made_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+if _made_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="qa-metrics-")
+
+
+def on_starting(server):
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """A dead worker's live gauges leave /metrics; its counters stay in the totals."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _made_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask_openapi3 import Info, OpenAPI
 
 from index import Retriever
 
 from .config import DEFAULTS
+from .cors import init_cors
 from .errors import register_error_handlers, validation_error_response
+from .limits import init_rate_limits
+from .observability import configure_logging, init_observability
 from .state import build_state
 
 
@@ -32,10 +33,7 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
     app.config.from_prefixed_env(prefix="QA")
     if test_config:
         app.config.update(test_config)
-    logging.basicConfig(
-        level=app.config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    configure_logging(app.config)  # JSON lines on stderr (service/observability.py)
 
     app.extensions["qa"] = build_state(app.config, retriever)
     from .feedback import FeedbackStore  # imported here so `python -m service.feedback` runs cleanly
@@ -61,4 +59,8 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
     from .slack import init_slack  # mounts /slack/events when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set
 
     init_slack(app)
+    # Last, once every blueprint is registered: request ids and metrics, CORS, then rate limits.
+    init_observability(app)
+    init_cors(app)
+    init_rate_limits(app)
     return app

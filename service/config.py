@@ -16,4 +16,16 @@ DEFAULTS: dict = {
     "ENCODER_THREADS": 1,  # 2 cores, 2 workers: one intra-op thread each (docs/performance.md)
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body
     "FEEDBACK_DB": str(ROOT / "var" / "feedback.sqlite3"),  # 👍/👎 ratings from the page and Slack
+    # Rate limits (service/limits.py; Flask-Limiter reads the other RATELIMIT_* keys itself).
+    "RATELIMIT_ASK": "60 per minute;600 per hour",  # per client address, POSTs to the API and the page
+    "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379 to share counts between processes
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_KEY_PREFIX": "qa",
+    "RATELIMIT_HEADERS_ENABLED": False,  # Retry-After is set on 429 only (service/limits.py)
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,  # storage down: count per process, never fail the request
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    "CORS_ORIGINS": "",  # comma-separated origins allowed to call /api/ from a browser; none by default
+    "LOG_FORMAT": "json",  # or "text"
+    "LOG_QUESTIONS": False,  # true: log question text at INFO (personal data); false: only its length
+    "DEBUG": False,  # only QA_DEBUG=true turns Flask's debug mode on (FLASK_DEBUG is overridden)
 }

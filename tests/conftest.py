@@ -142,3 +142,44 @@ def server(index_dir, corpus_dir, tmp_path_factory):
         yield srv
     finally:
         srv.stop()
+
+
+class RedisServer:
+    """A real redis-server on a free loopback port, nothing persisted; stopped by the fixture."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
+        self.port = free_port()
+        self.uri = f"redis://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise TimeoutError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    srv = RedisServer()
+    try:
+        yield srv
+    finally:
+        srv.stop()

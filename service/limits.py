@@ -1,0 +1,72 @@
+"""Per-client rate limits (Flask-Limiter): questions and ratings share one budget per client address.
+
+``RATELIMIT_ASK`` (default "60 per minute;600 per hour") applies to the POST endpoints of the API
+(/api/ask, /api/feedback) and, when present, of the chat page. Counts live in memory by default,
+so each gunicorn worker counts alone; ``RATELIMIT_STORAGE_URI=redis://host:6379`` shares them
+between workers and instances. Should that store stop answering, each process falls back to
+counting in memory (logged), rather than refusing every question or letting the error through.
+
+A refused request gets 429 with ``Retry-After``: JSON ``{"error": {"code": "rate_limited", ...}}``
+on the API, a short HTML page elsewhere (the chat page shows it to a person).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, Response, current_app
+from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter.util import get_remote_address
+from markupsafe import escape
+
+from .errors import _wants_json, error_response
+
+# Blueprints whose POSTs (questions, ratings) count against RATELIMIT_ASK; GET pages are free.
+LIMITED_BLUEPRINTS = ("api", "pages")
+EXEMPT_BLUEPRINTS = ("health",)
+
+
+def _ask_limit() -> str:
+    return str(current_app.config["RATELIMIT_ASK"])
+
+
+def init_rate_limits(app: Flask) -> Limiter:
+    """Attach the limiter; call after every blueprint is registered."""
+    limiter = Limiter(get_remote_address, app=app)  # storage, headers, fallback: RATELIMIT_* settings
+    shared = limiter.shared_limit(_ask_limit, scope="questions", methods=["POST"])
+    for name in LIMITED_BLUEPRINTS:
+        if name in app.blueprints:
+            shared(app.blueprints[name])
+    for name in EXEMPT_BLUEPRINTS:
+        if name in app.blueprints:
+            limiter.exempt(app.blueprints[name])
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded) -> Response:
+        message = f"Too many requests from your address: the limit is {exc.description}. Try again later."
+        if _wants_json():
+            response = error_response(429, "rate_limited", message)
+        else:
+            response = Response(
+                "<!doctype html><html lang=en><meta charset=utf-8><title>Please wait a moment</title>"
+                "<h1>Please wait a moment</h1>"
+                f"<p>You have asked a lot of questions in a short time ({escape(exc.description)}). "
+                "Please wait a minute, then try again.</p>"
+                '<p><a href="/">Back to the questions</a></p></html>',
+                429,
+                mimetype="text/html",
+            )
+        response.headers["Retry-After"] = str(_retry_after(limiter))
+        return response
+
+    app.extensions["limiter"] = limiter
+    return limiter
+
+
+def _retry_after(limiter: Limiter) -> int:
+    """Whole seconds until the breached window lets the client in again (at least 1)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
