@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
 from .errors import error_response
 from .feedback import FeedbackError, get_feedback_store
+from .observability import question_fields, record_answer
 from .schemas import AskRequest, AskResponse, ErrorResponse, FeedbackRequest, FeedbackResponse
 from .state import get_answerer
 
+log = logging.getLogger(__name__)
 api = APIBlueprint("api", __name__, url_prefix="/api", abp_tags=[Tag(name="questions")])
 
 
@@ -31,18 +35,38 @@ def require_json():
 @api.post(
     "/ask",
     summary="Ask the article a question",
-    responses={200: AskResponse, 400: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse},
+    responses={
+        200: AskResponse,
+        400: ErrorResponse,
+        413: ErrorResponse,
+        415: ErrorResponse,
+        429: ErrorResponse,
+        503: ErrorResponse,
+    },
 )
 def ask(body: AskRequest):
     """Answer from the article: a short extractive answer and the cited passages, or an abstention."""
     history = [turn.model_dump() for turn in body.history]
-    return get_answerer().ask(body.question, history, body.top_k)
+    result = get_answerer().ask(body.question, history, body.top_k)
+    record_answer(result)
+    log.info(
+        "answered",
+        extra={**question_fields(body.question), "turns": len(history), "answerable": result["answerable"]},
+    )
+    return result
 
 
 @api.post(
     "/feedback",
     summary="Rate an answer",
-    responses={201: FeedbackResponse, 400: ErrorResponse, 415: ErrorResponse, 507: ErrorResponse},
+    responses={
+        201: FeedbackResponse,
+        400: ErrorResponse,
+        413: ErrorResponse,
+        415: ErrorResponse,
+        429: ErrorResponse,
+        507: ErrorResponse,
+    },
 )
 def feedback(body: FeedbackRequest):
     """Store a 👍 / 👎 on an answer, with the question, the answer and the cited passage ids."""
