@@ -26,12 +26,12 @@ from .state import get_answerer
 log = logging.getLogger(__name__)
 pages = Blueprint("pages", __name__)
 
-# Offered on an empty page: broad enough for any reader of the article to start with.
+# Offered on an empty page: a newcomer's first questions, each one the article answers well.
 EXAMPLE_QUESTIONS = [
-    "What happened in Verviers?",
-    "Who were the two men killed in the raid?",
+    "Who were Soufiane Amghar and Khalid Ben Larbi?",
+    "Who is Marouane El Bali?",
     "How did El Bali try to escape?",
-    "What questions did the raid leave unanswered?",
+    "What was found in the apartment?",
 ]
 _MARKER = re.compile(r"\[(\d+)\]")
 _RATING = re.compile(r"^(\d{1,3}):(up|down)$")

@@ -34,6 +34,19 @@
     return node;
   }
 
+  /* The 👍 / 👎 icons, from the app's own SVG sprite (no emoji font needed). */
+  function icon(name) {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("class", "icon");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const use = document.createElementNS(ns, "use");
+    use.setAttribute("href", "/static/icons.svg#" + name);
+    svg.append(use);
+    return svg;
+  }
+
   function hidden(name, value) {
     const input = el("input");
     input.type = "hidden";
@@ -112,8 +125,8 @@
     item.id = "t" + turn + "-c" + passage.rank;
     const where = passage.paragraph === 0 ? "Standfirst" : "Paragraph " + passage.paragraph;
     const meta = el("p", "source-meta");
-    meta.append(el("span", "source-n", "[" + passage.rank + "]"), " ", el("span", "source-title", passage.title),
-      " ", el("span", "source-para", where));
+    meta.append(el("span", "source-n", "[" + passage.rank + "]"), " ", el("span", "source-para", where),
+      " ", el("span", "source-title", passage.title));
     const quote = el("blockquote", "source-text");
     const text = passage.text;
     quote.append(text.slice(0, passage.highlight.start), el("mark", null, text.slice(passage.highlight.start, passage.highlight.end)),
@@ -134,8 +147,9 @@
     const caption = el("span", "feedback-label", "Helpful?");
     caption.setAttribute("aria-hidden", "true");
     group.append(caption);
-    [["up", "👍", "Helpful"], ["down", "👎", "Not helpful"]].forEach(function (spec) {
-      const button = el("button", "rate", spec[1]);
+    [["up", "thumb-up", "Helpful"], ["down", "thumb-down", "Not helpful"]].forEach(function (spec) {
+      const button = el("button", "rate");
+      button.append(icon(spec[1]));
       button.type = "submit";
       button.name = "rate";
       button.value = turn + ":" + spec[0];
@@ -163,9 +177,19 @@
     const answer = el("div", result.passages.length ? "answer" : "answer answer--none");
     answer.append(el("h3", "visually-hidden", "Answer"), answerText(result.answer, turn, result.passages.length));
     if (result.passages.length) {
+      // The best passage in full; the others folded away, as the server renders them.
       const list = el("ol", "sources");
-      result.passages.forEach(function (passage) { list.append(passageItem(passage, turn)); });
+      list.append(passageItem(result.passages[0], turn));
       answer.append(el("h3", "sources-title", "From the article"), list);
+      const rest = result.passages.slice(1);
+      if (rest.length) {
+        const more = el("details", "more-sources");
+        more.append(el("summary", null, rest.length + " more " + (rest.length === 1 ? "passage" : "passages") + " from the article"));
+        const restList = el("ol", "sources");
+        rest.forEach(function (passage) { restList.append(passageItem(passage, turn)); });
+        more.append(restList);
+        answer.append(more);
+      }
     }
     answer.append(feedbackGroup(turn));
     node.append(answer);
@@ -282,6 +306,14 @@
     }
     if (busy) return;
     ask(submitter && submitter.name === "example" ? submitter.value : box.value);
+  });
+
+  // A marker pointing at a folded passage unfolds it first.
+  transcript.addEventListener("click", function (event) {
+    const marker = event.target.closest("a.marker");
+    const target = marker && document.getElementById(marker.hash.slice(1));
+    const fold = target && target.closest("details");
+    if (fold) fold.open = true;
   });
 
   box.addEventListener("keydown", function (event) {
