@@ -22,15 +22,13 @@ import numpy as np
 
 from .chunking import Passage, Sentence, chunk_documents
 from .corpus import corpus_checksum, load_corpus
+from .dense import build_dense_index, describe, prepare_for_rescoring
 from .encoder import Encoder
 from .errors import IndexCorrupt, IndexMissing, IndexStale
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 REBUILD = "Rebuild it with `python -m index build` (or `make index`)."
-# Below this many vectors an exact flat index answers in well under a millisecond, and exact
-# search has perfect recall; an approximate index only pays beyond it (see docs/performance.md).
-EXACT_SEARCH_LIMIT = 200_000
 
 
 @dataclass
@@ -49,13 +47,6 @@ class Index:
     @property
     def sentences(self) -> list[Sentence]:
         return [s for p in self.passages for s in p.sentences]
-
-
-def _flat_index(vectors: np.ndarray) -> faiss.Index:
-    # Vectors are unit length, so inner product is cosine similarity.
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    index.add(vectors)
-    return index
 
 
 def _sha256(path: Path) -> str:
@@ -90,8 +81,9 @@ def build_index(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     tmp.chmod(0o755)
     try:
-        faiss.write_index(_flat_index(sentence_vectors), str(tmp / "sentences.faiss"))
-        faiss.write_index(_flat_index(passage_vectors), str(tmp / "passages.faiss"))
+        sentence_index = build_dense_index(sentence_vectors)
+        faiss.write_index(sentence_index, str(tmp / "sentences.faiss"))
+        faiss.write_index(build_dense_index(passage_vectors), str(tmp / "passages.faiss"))
         np.save(tmp / "tokens.npy", token_vectors)
         np.save(tmp / "token_offsets.npy", offsets)
         np.save(tmp / "token_idf.npy", idf)
@@ -113,7 +105,7 @@ def build_index(
             "documents": [d.id for d in documents],
             "passages": len(passages),
             "sentences": len(sentences),
-            "index_type": "IndexFlatIP (exact cosine)",
+            "index_type": describe(sentence_index),
             "max_words": max_words,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
@@ -185,6 +177,8 @@ def load_index(index_dir: Path, corpus_dir: Path, encoder: Encoder) -> Index:
         passages = [Passage(**{**p, "sentences": tuple(Sentence(**s) for s in p["sentences"])}) for p in raw]
         sentence_faiss = faiss.read_index(str(index_dir / "sentences.faiss"))
         passage_faiss = faiss.read_index(str(index_dir / "passages.faiss"))
+        for dense in (sentence_faiss, passage_faiss):
+            prepare_for_rescoring(dense)
         tokens = np.load(index_dir / "tokens.npy")
         offsets = np.load(index_dir / "token_offsets.npy")
         idf = np.load(index_dir / "token_idf.npy")

