@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
         doc_url="/openapi.json",
         validation_error_status=400,
         validation_error_callback=validation_error_response,
+        security_schemes={},  # none; left unset, flask-openapi3 writes `securitySchemes: null`, an invalid spec
     )
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env(prefix="QA")

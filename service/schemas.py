@@ -34,6 +34,14 @@ class AskRequest(BaseModel):
     )
     top_k: StrictInt = Field(3, ge=1, le=10, description="How many passages to return.")
 
+    @field_validator("top_k", mode="before")
+    @classmethod
+    def integral_number(cls, value: object) -> object:
+        """JSON Schema's integer includes 6.0, so it is taken as 6; 6.5, "6" and true stay refused."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
     @field_validator("question")
     @classmethod
     def not_blank(cls, value: str) -> str:
