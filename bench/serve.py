@@ -123,6 +123,7 @@ def stage_breakdown(n: int = 3) -> dict[str, float]:
     """Median milliseconds per retrieval stage, in-process, cache off, over the dev questions."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from service import create_app
+    from service.answers import answer_sentences, compose_answer
     from service.state import get_answerer
 
     app = create_app({"QUERY_CACHE_SIZE": 0})
@@ -134,10 +135,8 @@ def stage_breakdown(n: int = 3) -> dict[str, float]:
             for q in questions():
                 started = time.perf_counter()
                 result = answerer.retriever.search(q, top_k=3, question=q)
-                from service.answers import compose_answer
-
                 t = time.perf_counter()
-                compose_answer(result.hits)
+                compose_answer(answer_sentences(result.hits[0]))
                 for k, v in result.timings_ms.items():
                     stages.setdefault(k, []).append(v)
                 stages.setdefault("answer", []).append((time.perf_counter() - t) * 1000)

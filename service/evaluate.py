@@ -112,6 +112,10 @@ def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
         retriever.weights = full.without(field.name)
         rows.append((f"without {field.name}", evaluate(answerer, directory)))
     retriever.weights = full
+    for flag, label in (("use_history", "without follow-up context"), ("next_sentence", "answer: best sentence only")):
+        setattr(answerer, flag, False)
+        rows.append((label, evaluate(answerer, directory)))
+        setattr(answerer, flag, True)
     return rows
 
 

@@ -146,3 +146,20 @@ def test_health_and_readiness(client):
     )
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How did El Bali try to escape?", "Who is Virginie Taelman?", "Where were the Kalashnikovs originally purchased?"],
+)
+def test_answer_is_exactly_the_highlighted_span_of_the_first_passage(client, question):
+    data = ask(client, question=question).get_json()
+    top = data["passages"][0]
+    highlighted = top["text"][top["highlight"]["start"] : top["highlight"]["end"]]
+    assert " ".join(highlighted.split()) + " [1]" == data["answer"]
+
+
+def test_follow_up_highlights_the_escape(client):
+    history = [{"role": "user", "content": "Who is Marouane El Bali?"}, {"role": "assistant", "content": "..."}]
+    top = ask(client, question="How did he try to escape?", history=history).get_json()["passages"][0]
+    assert "jumped out of a window" in top["text"][top["highlight"]["start"] : top["highlight"]["end"]]
