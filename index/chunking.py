@@ -68,6 +68,9 @@ _ABBREVIATIONS = {
     "mlle",
     "messrs",
 }
+# The word before a full stop. It can only start where a run of word characters starts: the
+# look-behind says so, and keeps a 10,000-character word from costing a quadratic search.
+_WORD_BEFORE = re.compile(r"(?<![\w.])([\w.]+)\W*$")
 _BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9\u00C0-\u024F])")
 
 
@@ -107,7 +110,7 @@ def split_sentences(text: str, offset: int = 0) -> list[Sentence]:
     """Split ``text`` into sentences; spans are shifted by ``offset`` into the source."""
     spans, begin = [], 0
     for match in _BOUNDARY.finditer(text):
-        before = re.search(r"([\w.]+)\W*$", text[begin : match.start() + 1])
+        before = _WORD_BEFORE.search(text[begin : match.start() + 1])
         word = before.group(1).rstrip(".").lower() if before else ""
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             continue
