@@ -178,10 +178,10 @@ def _context(doc: Document, kind: str) -> str:
     if kind != "standfirst":
         return ""
     meta = doc.metadata
-    parts = [f"{doc.title}."]
-    if meta.get("byline"):
-        parts.append(f"By {meta['byline']}" + (f", {meta['publisher']}." if meta.get("publisher") else "."))
-    return " ".join(parts)
+    if not meta.get("byline"):
+        return f"{doc.title}."
+    publisher = f" for {meta['publisher']}" if meta.get("publisher") else ""
+    return f"{doc.title}: an article written by {meta['byline']}{publisher}."
 
 
 def chunk_documents(

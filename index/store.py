@@ -71,7 +71,10 @@ def build_index(
     passages = chunk_documents(documents, encoder, encoder.max_tokens, max_words)
     sentences = [s for p in passages for s in p.sentences]
 
-    sentence_vectors, tokens = encoder.encode_tokens([s.text for s in sentences])
+    # Sentences of a paragraph with context (the standfirst's byline) are embedded with it too.
+    sentence_vectors, tokens = encoder.encode_tokens(
+        [f"{p.context} {s.text}" if p.context else s.text for p in passages for s in p.sentences]
+    )
     passage_vectors = encoder.encode([p.indexed_text for p in passages])
     offsets = np.cumsum([0] + [len(t.ids) for t in tokens]).astype(np.int64)
     token_vectors = np.concatenate([t.vectors for t in tokens]).astype(np.float16)
