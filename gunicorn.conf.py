@@ -5,6 +5,7 @@ Each choice is explained; the figures behind them are in docs/performance.md.
 
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -56,6 +57,19 @@ if _made_metrics_dir:
 
 
 def on_starting(server):
+    # A model folder that is not there can never serve: say so in one line and stop (exit 4)
+    # before any worker starts. (wsgi.py says the same if a worker finds it first, but when two
+    # workers fail at once gunicorn's master ends with a traceback of its own.)
+    model_dir = os.environ.get("QA_MODEL_DIR")
+    if model_dir and not (Path(model_dir) / "config.json").exists():
+        print(
+            f"verviers-qa cannot start: No model found at {model_dir}. "
+            "Set QA_MODEL_DIR to a sentence-transformers folder.",
+            file=sys.stderr,
+            flush=True,
+        )
+        on_exit(server)
+        sys.exit(4)
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         stale.unlink()
 
