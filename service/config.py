@@ -18,7 +18,9 @@ DEFAULTS: dict = {
     "MAX_CONTENT_LENGTH": 64 * 1024,  # bytes of request body
     "FEEDBACK_DB": str(ROOT / "var" / "feedback.sqlite3"),  # 👍/👎 ratings from the page and Slack
     # Rate limits (service/limits.py; Flask-Limiter reads the other RATELIMIT_* keys itself).
-    "RATELIMIT_ASK": "60 per minute;600 per hour",  # per client address, POSTs to the API and the page
+    # Per client address, POSTs to the API and the page. Sized so that a newsroom sharing one
+    # address, or a full evaluation run (about 100 questions in a few seconds), fits; a flood does not.
+    "RATELIMIT_ASK": "300 per minute;5000 per hour",
     "RATELIMIT_STORAGE_URI": "memory://",  # redis://127.0.0.1:6379 to share counts between processes
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_KEY_PREFIX": "qa",

@@ -1,6 +1,6 @@
 """Per-client rate limits (Flask-Limiter): questions and ratings share one budget per client address.
 
-``RATELIMIT_ASK`` (default "60 per minute;600 per hour") applies to the POST endpoints of the API
+``RATELIMIT_ASK`` (default "300 per minute;5000 per hour") applies to the POST endpoints of the API
 (/api/ask, /api/feedback) and, when present, of the chat page. Counts live in memory by default,
 so each gunicorn worker counts alone; ``RATELIMIT_STORAGE_URI=redis://host:6379`` shares them
 between workers and instances. Should that store stop answering, each process falls back to

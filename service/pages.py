@@ -20,6 +20,7 @@ from index import CorpusError, Document, IndexError_, load_corpus
 
 from .conversation import ConversationError, Exchange, ask_request, history, parse_exchanges, trim
 from .feedback import FeedbackError, get_feedback_store
+from .observability import record_answer
 from .schemas import MAX_QUESTION_CHARS, FeedbackRequest
 from .state import get_answerer
 
@@ -100,6 +101,7 @@ def ask():
     except IndexError_:
         message = "Answers are unavailable right now: the article index is not loaded. Try again shortly."
         return render_chat(exchanges, draft=draft, error=message, status=503)
+    record_answer(result)
     exchanges = trim([*exchanges, Exchange(body.question, result["answer"], result["passages"])])
     return render_chat(exchanges)
 

@@ -106,6 +106,18 @@ def test_metrics_count_requests_latency_abstentions_and_index_size(client):
     assert after[("qa_index_passages", ())] == manifest["passages"] > 0
 
 
+def test_answers_from_the_chat_page_are_counted_too(client):
+    def answered() -> float:
+        return _samples(client.get("/metrics").get_data(as_text=True)).get(
+            ("qa_answers_total", (("answerable", "true"),)), 0
+        )
+
+    before = answered()
+    response = client.post("/", data={"question": "How did El Bali try to escape?"})
+    assert response.status_code == 200
+    assert answered() - before == 1
+
+
 def test_security_headers_on_every_kind_of_response(make_app):
     client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_ASK="1 per minute").test_client()
     responses = {
