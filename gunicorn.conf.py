@@ -19,6 +19,14 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
 
+# One thread per worker for the math libraries too. numpy's OpenBLAS otherwise starts a thread per
+# core and spins it after each product; with 2 workers on 2 cores the spinning threads of one
+# worker steal the core the other is answering on. Measured, one question at a time over HTTP:
+# p50 24 ms with the default, 13 ms with one thread (docs/performance.md). Set before any
+# worker imports numpy.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
 # The model and index are loaded in each worker after fork, not in the master: PyTorch (and
 # ONNX Runtime) state created before fork is not safe to share, and a hung worker would outlive it.
 preload_app = False

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+# bm25s's own token pattern and stop words, so queries are cut exactly as the corpus was.
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
+_STOPWORDS = frozenset(STOPWORDS_EN)
 
 
 class LexicalIndex:
@@ -17,9 +24,13 @@ class LexicalIndex:
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
         self._bm25.index(tokens, show_progress=False)
 
+    def terms(self, query: str) -> list[str]:
+        """The query's stemmed terms, as bm25s.tokenize would give them, without its per-call overhead."""
+        words = [w for w in _TOKEN.findall(query.lower()) if w not in _STOPWORDS]
+        return self._stemmer.stemWords(words)
+
     def scores(self, query: str) -> np.ndarray:
-        terms = bm25s.tokenize([query], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
-        terms = terms[0] if terms else []
+        terms = self.terms(query)
         if not terms:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)
