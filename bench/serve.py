@@ -119,14 +119,14 @@ def wrk(url: str, script: Path, concurrency: int, seconds: int) -> dict:
     return result
 
 
-def stage_breakdown(n: int = 3) -> dict[str, float]:
+def stage_breakdown(encoder: str = "onnx", n: int = 3) -> dict[str, float]:
     """Median milliseconds per retrieval stage, in-process, cache off, over the dev questions."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from service import create_app
     from service.answers import answer_sentences, compose_answer
     from service.state import get_answerer
 
-    app = create_app({"QUERY_CACHE_SIZE": 0})
+    app = create_app({"QUERY_CACHE_SIZE": 0, "ENCODER": encoder})
     with app.app_context():
         answerer = get_answerer()
         answerer.retriever.cache_size = 0
@@ -134,7 +134,7 @@ def stage_breakdown(n: int = 3) -> dict[str, float]:
         for _ in range(n):
             for q in questions():
                 started = time.perf_counter()
-                result = answerer.retriever.search(q, top_k=3, question=q)
+                result = answerer.retriever.search(q, top_k=3)
                 t = time.perf_counter()
                 compose_answer(answer_sentences(result.hits[0]))
                 for k, v in result.timings_ms.items():
@@ -149,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=30, help="seconds per load level (at most 120)")
     parser.add_argument("--concurrency", default="1,4,16")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--encoder", choices=["onnx", "torch"], default="onnx", help="QA_ENCODER for the run")
     args = parser.parse_args(argv)
     if not shutil.which("wrk"):
         print("error: wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -160,7 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         f.write(LUA % bodies)
         script = Path(f.name)
     # Rate limiting is a per-client guard, not what is measured here: wrk is one client.
-    env = {"WEB_CONCURRENCY": str(args.workers), "QA_RATELIMIT_ENABLED": "false", "QA_LOG_LEVEL": "WARNING"}
+    env = {
+        "WEB_CONCURRENCY": str(args.workers),
+        "QA_RATELIMIT_ENABLED": "false",
+        "QA_LOG_LEVEL": "WARNING",
+        "QA_ENCODER": args.encoder,
+    }
     rows = []
     service = Service({**env, "QA_QUERY_CACHE_SIZE": "0"})
     try:
@@ -193,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         + f"; PSS sum {total_pss:.0f} MB"
     )
     print("\nIn-process stages (median ms, cache off):")
-    for k, v in stage_breakdown().items():
-        print(f"  {k:8s} {v:6.2f}")
+    for k, v in stage_breakdown(args.encoder).items():
+        print(f"  {k:10s} {v:6.2f}")
     script.unlink()
     return 0

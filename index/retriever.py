@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .chunking import Passage, Sentence
-from .cues import ANSWER_PATTERNS, question_type
 from .encoder import Encoder, TokenVectors
 from .fusion import Weights, standardise
 from .lexical import LexicalIndex
@@ -59,21 +58,11 @@ class Retriever:
         self.passage_vectors = index.passage_faiss.reconstruct_n(0, index.passage_faiss.ntotal)
         self.token_vectors = index.token_vectors.astype(np.float32)
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
-        self.sentence_kinds = {
-            kind: np.array([bool(p.search(s.text)) for s in self.sentences]) for kind, p in ANSWER_PATTERNS.items()
-        }
         self.passage_lexical = LexicalIndex([p.indexed_text for p in self.passages])
 
-    def search(
-        self, query: str, top_k: int = 3, weights: Weights | None = None, question: str | None = None
-    ) -> SearchResult:
-        """The ``top_k`` passages for ``query``, best first.
-
-        ``question`` is the user's own question when ``query`` was widened with the conversation;
-        its form (who, when, how many ...) says what kind of phrase would answer it.
-        """
+    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first."""
         w = weights or self.weights
-        kind = question_type(question or query)
         t0 = time.perf_counter()
         qvec, qtok = self._encode(query)
         t1 = time.perf_counter()
@@ -99,8 +88,6 @@ class Retriever:
             + w.sentence_maxsim * standardise(maxsim_s)
             + w.sentence_lexical * standardise(lex_s)
         )
-        if kind:
-            sentence_score = sentence_score + w.sentence_cue * self.sentence_kinds[kind][sent_rows]
         owner = np.repeat(np.arange(len(candidates)), [len(self.passages[p].sentences) for p in candidates])
         best = np.full(len(candidates), -np.inf)
         np.maximum.at(best, owner, sentence_score)

@@ -31,7 +31,7 @@ class Answerer:
         """The API's answer object for ``question`` given the conversation so far."""
         started = time.perf_counter()
         query = retrieval_query(question, history or []) if self.use_history else question
-        result = self.retriever.search(query, top_k=top_k, question=question)
+        result = self.retriever.search(query, top_k=top_k)
         answerable = bool(result.hits) and result.confidence >= self.threshold
         if answerable:
             span = answer_sentences(result.hits[0], self.next_sentence)
