@@ -183,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         cached.stop()
     print(
-        f"\nService: gunicorn, {args.workers} sync workers, ONNX encoder; {len(questions())} dev questions in rotation,"
-        f" {duration} s per level, wrk on loopback.\n"
+        f"\nService: gunicorn, {args.workers} sync workers, {args.encoder} encoder; "
+        f"{len(questions())} dev questions in rotation, {duration} s per level, wrk on loopback.\n"
     )
     print("| load | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|")
