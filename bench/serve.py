@@ -13,15 +13,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from .gunicorn import Gunicorn, memory_kib, process_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
@@ -48,60 +47,6 @@ def questions() -> list[str]:
     if path.exists():
         return [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return ["How did El Bali try to escape?", "Who is Virginie Taelman?", "Where was Abaaoud killed?"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def memory(pid: int) -> dict:
-    """RSS and PSS (kB) of gunicorn's master and each worker, from /proc."""
-    pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    out = {}
-    for p in pids:
-        fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", Path(f"/proc/{p}/smaps_rollup").read_text(), re.M))
-        out[p] = {"rss": int(fields["Rss"]), "pss": int(fields["Pss"])}
-    return out
-
-
-class Service:
-    """gunicorn as `make run` starts it, with extra settings for the benchmark."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
-        full = {**os.environ, "PORT": str(self.port), "HF_HUB_OFFLINE": "1", **env}
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=full,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.ready_s = self._wait_ready()
-
-    def _wait_ready(self) -> float:
-        deadline = time.perf_counter() + 120
-        while time.perf_counter() < deadline:
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        return time.perf_counter() - self.started
-            except OSError:
-                time.sleep(0.05)
-        raise TimeoutError("the service did not become ready in 120 s")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
 
 
 def wrk(url: str, script: Path, concurrency: int, seconds: int) -> dict:
@@ -162,22 +107,23 @@ def main(argv: list[str] | None = None) -> int:
         script = Path(f.name)
     # Rate limiting is a per-client guard, not what is measured here: wrk is one client.
     env = {
-        "WEB_CONCURRENCY": str(args.workers),
         "QA_RATELIMIT_ENABLED": "false",
         "QA_LOG_LEVEL": "WARNING",
         "QA_ENCODER": args.encoder,
     }
     rows = []
-    service = Service({**env, "QA_QUERY_CACHE_SIZE": "0"})
+    service = Gunicorn({**env, "QA_QUERY_CACHE_SIZE": "0"}, args.workers)
     try:
+        service.ready_s = service.wait_ready()
         wrk(service.url, script, 2, 3)  # warm-up
         for c in levels:
             rows.append((f"c={c} (no cache)", wrk(service.url, script, c, duration)))
-        mem = memory(service.proc.pid)
+        mem = {pid: memory_kib(pid) for pid in process_tree(service.proc.pid)}
     finally:
         service.stop()
-    cached = Service(env)
+    cached = Gunicorn(env, args.workers)
     try:
+        cached.ready_s = cached.wait_ready()
         wrk(cached.url, script, 2, 3)  # fills the cache with every question
         rows.append((f"c={levels[-1]} (cache on)", wrk(cached.url, script, levels[-1], duration)))
     finally:
@@ -192,12 +138,9 @@ def main(argv: list[str] | None = None) -> int:
         errors = int(r["status_errors"] + r["other_errors"])
         print(f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {errors} |")
     print(f"\nStart to /readyz 200: {service.ready_s:.2f} s (cache-on instance: {cached.ready_s:.2f} s)")
-    total_pss = sum(v["pss"] for v in mem.values()) / 1024
-    print(
-        "Memory after load: "
-        + ", ".join(f"pid {p}: RSS {v['rss'] / 1024:.0f} MB, PSS {v['pss'] / 1024:.0f} MB" for p, v in mem.items())
-        + f"; PSS sum {total_pss:.0f} MB"
-    )
+    total_pss = sum(pss for _, pss in mem.values()) / 1024
+    each = ", ".join(f"pid {p}: RSS {rss / 1024:.0f} MB, PSS {pss / 1024:.0f} MB" for p, (rss, pss) in mem.items())
+    print(f"Memory after load: {each}; PSS sum {total_pss:.0f} MB")
     print("\nIn-process stages (median ms, cache off):")
     for k, v in stage_breakdown(args.encoder).items():
         print(f"  {k:10s} {v:6.2f}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 MAX_QUESTION_CHARS = 1000
+NOT_BLANK = re.compile(r"\S")
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
 MAX_HISTORY_CHARS = 20000
@@ -25,7 +27,11 @@ class AskRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     question: StrictStr = Field(
-        min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, 1 to 1000 characters."
+        min_length=1,
+        max_length=MAX_QUESTION_CHARS,
+        description="The question, 1 to 1000 characters, not all white space.",
+        # Stated in the spec; enforced by not_blank below, which words the error for a person.
+        json_schema_extra={"pattern": NOT_BLANK.pattern},
     )
     history: list[Turn] = Field(
         default_factory=list,
@@ -45,7 +51,7 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if not NOT_BLANK.search(value):
             raise ValueError("must contain more than white space")
         return value.strip()
 

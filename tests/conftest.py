@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bench.gunicorn import Gunicorn, free_port, wait_for
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -63,10 +61,14 @@ def app(tmp_path_factory, retriever, index_dir, corpus_dir):
 
     # Rate limits off: the suite sends hundreds of requests from one address (tests/service/test_limits.py
     # builds its own apps to test them).
-    return create_app(
-        {"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "RATELIMIT_ENABLED": False},
-        retriever=retriever,
-    )
+    config = {
+        "TESTING": True,
+        "INDEX_DIR": str(index_dir),
+        "CORPUS_DIR": str(corpus_dir),
+        "RATELIMIT_ENABLED": False,
+        "FEEDBACK_DB": str(tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"),
+    }
+    return create_app(config, retriever=retriever)
 
 
 @pytest.fixture()
@@ -74,61 +76,20 @@ def client(app):
     return app.test_client()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_ready(url: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not become ready in {timeout} s")
+    """Poll ``url`` until it answers 200."""
+    wait_for(url, timeout)
 
 
-class Server:
-    """A real gunicorn serving wsgi:app on a free loopback port, stopped by the test that started it."""
+class Server(Gunicorn):
+    """A real gunicorn on a free loopback port (bench/gunicorn.py), stopped by the test that started it.
+
+    The rate limit is generous unless a test sets one: the suite's requests all come from 127.0.0.1.
+    """
 
     def __init__(self, env: dict[str, str], workers: int = 2) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        super().__init__({"QA_RATELIMIT_ASK": "100000 per minute", **env}, workers)
         self.feedback_db: Path | None = None  # set by the fixture that chose it
-        # A generous rate limit by default: the suite's requests all come from 127.0.0.1.
-        full_env = {
-            **os.environ,
-            "PORT": str(self.port),
-            "WEB_CONCURRENCY": str(workers),
-            "QA_RATELIMIT_ASK": "100000 per minute",
-            **env,
-        }
-        # A file, not a pipe: an unread pipe would fill with access logs and stall the server.
-        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=full_env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> str:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        output = Path(self.log.name).read_text(errors="replace")
-        Path(self.log.name).unlink(missing_ok=True)
-        return output
 
 
 @pytest.fixture(scope="session")
