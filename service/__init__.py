@@ -1,4 +1,8 @@
-"""The Flask application: the JSON API, health checks (and the chat page and Slack, when present)."""
+"""The Flask application: the JSON API, the chat page, the Slack bot and health checks, built by ``create_app``.
+
+The blueprints are imported inside ``create_app``: they import ``service.feedback``, and a package
+that imports a module at import time makes ``python -m service.feedback`` warn.
+"""
 
 from __future__ import annotations
 
