@@ -8,7 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
 MAX_QUESTION_CHARS = 1000
-NOT_BLANK = re.compile(r"\S")
+# Some character that is white space neither to Python nor to JSON Schema's (ECMA) regexes: the two
+# disagree on \s (\x1c-\x1f, \x85, \ufeff), so the class is spelled out and means the same to both.
+NOT_BLANK = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 MAX_HISTORY_TURNS = 20
 MAX_TURN_CHARS = 4000
 MAX_HISTORY_CHARS = 20000
