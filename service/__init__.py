@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
     app.config.from_prefixed_env(prefix="QA")
     if test_config:
         app.config.update(test_config)
+    app.json.sort_keys = False  # answer first, passages in rank order, as the schema lists them
     configure_logging(app.config)  # JSON lines on stderr (service/observability.py)
 
     app.extensions["qa"] = build_state(app.config, retriever)
