@@ -10,25 +10,14 @@ import re
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service import create_app
 from service.observability import JsonFormatter
 from service.security import SECURITY_HEADERS
 
 
 @pytest.fixture()
-def make_app(retriever, index_dir, corpus_dir, tmp_path):
-    def make(**config):
-        settings = {
-            "TESTING": True,
-            "INDEX_DIR": str(index_dir),
-            "CORPUS_DIR": str(corpus_dir),
-            "FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
-            "RATELIMIT_ENABLED": False,
-            **config,
-        }
-        return create_app(settings, retriever=retriever)
-
-    return make
+def make_app(make_app):
+    """Apps with rate limits off unless a test turns them on."""
+    return lambda **config: make_app(**{"RATELIMIT_ENABLED": False, **config})
 
 
 @pytest.fixture()
