@@ -28,8 +28,6 @@ class Hit:
     passage: Passage
     score: float
     sentence: Sentence
-    sentence_score: float
-    sentence_scores: list[float]
 
 
 @dataclass
@@ -46,7 +44,6 @@ class Retriever:
         self.encoder = encoder
         self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
-        self.cache_hits = 0
         self._lock = threading.Lock()
         self.index = index
         self.weights = weights or Weights()
@@ -54,6 +51,7 @@ class Retriever:
         self.sentences = index.sentences
         self.sentence_passage = index.sentence_passage
         self.first_sentence = np.searchsorted(self.sentence_passage, np.arange(len(self.passages)))
+        self.sentence_counts = np.array([len(p.sentences) for p in self.passages], dtype=np.int64)
         self.sentence_vectors = index.sentence_faiss.reconstruct_n(0, index.sentence_faiss.ntotal)
         self.passage_vectors = index.passage_faiss.reconstruct_n(0, index.passage_faiss.ntotal)
         self.token_vectors = index.token_vectors.astype(np.float32)
@@ -69,11 +67,9 @@ class Retriever:
         passage_lexical = self.passage_lexical.scores(query)
         candidates = self._candidates(qvec, passage_lexical)
         t2 = time.perf_counter()
+        counts = self.sentence_counts[candidates]
         sent_rows = np.concatenate(
-            [
-                np.arange(self.first_sentence[p], self.first_sentence[p] + len(self.passages[p].sentences))
-                for p in candidates
-            ]
+            [np.arange(f, f + n) for f, n in zip(self.first_sentence[candidates], counts, strict=True)]
         )
         dense_s = self.sentence_vectors[sent_rows] @ qvec
         dense_p = self.passage_vectors[candidates] @ qvec
@@ -88,7 +84,7 @@ class Retriever:
             + w.sentence_maxsim * standardise(maxsim_s)
             + w.sentence_lexical * standardise(lex_s)
         )
-        owner = np.repeat(np.arange(len(candidates)), [len(self.passages[p].sentences) for p in candidates])
+        owner = np.repeat(np.arange(len(candidates)), counts)
         best = np.full(len(candidates), -np.inf)
         np.maximum.at(best, owner, sentence_score)
         passage_score = (
@@ -100,11 +96,9 @@ class Retriever:
         order = np.argsort(-passage_score, kind="stable")[:top_k]
         hits = []
         for c in order:
-            mine = np.flatnonzero(owner == c)
-            scores = sentence_score[mine]
-            k = int(np.argmax(scores))
+            k = int(np.argmax(sentence_score[owner == c]))
             passage = self.passages[candidates[c]]
-            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k], float(scores[k]), scores.tolist()))
+            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k]))
         t5 = time.perf_counter()
         timings = {
             "encode": (t1 - t0) * 1000,
@@ -121,7 +115,6 @@ class Retriever:
             cached = self._cache.get(query)
             if cached is not None:
                 self._cache.move_to_end(query)
-                self.cache_hits += 1
                 return cached
         vectors, tokens = self.encoder.encode_tokens([query])
         entry = (vectors[0], tokens[0])
@@ -177,7 +170,7 @@ class Retriever:
         weights = idf[np.clip(qtok.ids, 0, len(idf) - 1)].astype(np.float64)
         weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
         per_sentence = self._token_maxima(qtok.vectors, sent_rows)  # (query tokens, sentences)
-        counts = [len(self.passages[p].sentences) for p in candidates]
+        counts = self.sentence_counts[candidates]
         pbounds = np.concatenate([[0], np.cumsum(counts)[:-1]])
         per_passage = np.maximum.reduceat(per_sentence, pbounds, axis=1)
         return weights @ per_sentence, weights @ per_passage
