@@ -11,7 +11,7 @@ import numpy as np
 
 from .chunking import Passage, Sentence
 from .encoder import Encoder, TokenVectors
-from .fusion import Weights, standardise
+from .fusion import IDF_POWER, Weights, standardise
 from .lexical import LexicalIndex
 from .store import Index
 
@@ -47,6 +47,7 @@ class Retriever:
         self._lock = threading.Lock()
         self.index = index
         self.weights = weights or Weights()
+        self.idf_power = IDF_POWER
         self.passages = index.passages
         self.sentences = index.sentences
         self.sentence_passage = index.sentence_passage
@@ -54,7 +55,14 @@ class Retriever:
         self.sentence_counts = np.array([len(p.sentences) for p in self.passages], dtype=np.int64)
         self.sentence_vectors = index.sentence_faiss.reconstruct_n(0, index.sentence_faiss.ntotal)
         self.passage_vectors = index.passage_faiss.reconstruct_n(0, index.passage_faiss.ntotal)
-        self.token_vectors = index.token_vectors.astype(np.float32)
+        self.token_count = len(index.token_vectors)
+        self.full_scan = self.token_count <= FULL_SCAN_TOKENS
+        if self.full_scan:
+            # Stored transposed and contiguous: ``query @ tokens_t`` runs about twice as fast as
+            # ``query @ tokens.T`` on the row-major array (1.0 vs 1.9 ms for 12 x 6,400 here).
+            self.token_vectors_t = np.ascontiguousarray(index.token_vectors.T, dtype=np.float32)
+        else:
+            self.token_vectors = index.token_vectors.astype(np.float32)
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
         self.passage_lexical = LexicalIndex([p.indexed_text for p in self.passages])
 
@@ -141,10 +149,10 @@ class Retriever:
         """For each query token, its best cosine within each of the given sentences."""
         offsets = self.index.token_offsets
         lengths = offsets[sent_rows + 1] - offsets[sent_rows]
-        if len(self.token_vectors) <= FULL_SCAN_TOKENS:
+        if self.full_scan:
             # Small corpus: one product against every token beats gathering the candidates' rows.
-            sims = query_vectors @ self.token_vectors.T
-            starts = np.minimum(offsets[:-1], len(self.token_vectors) - 1)
+            sims = query_vectors @ self.token_vectors_t
+            starts = np.minimum(offsets[:-1], self.token_count - 1)
             maxima = np.maximum.reduceat(sims, starts, axis=1)[:, sent_rows]
         else:
             spans = zip(offsets[sent_rows], offsets[sent_rows + 1], strict=True)
@@ -160,14 +168,14 @@ class Retriever:
     ) -> tuple[np.ndarray, np.ndarray]:
         """IDF-weighted late interaction: each query token's best match in a sentence / passage.
 
-        Weighting query tokens by their idf keeps question words ("what", "did") from drowning
-        out names and rare words.
+        Weighting query tokens by their idf (raised to ``IDF_POWER``) keeps question words ("what",
+        "did") from drowning out names and rare words.
         """
         n_q = len(qtok.ids)
         if n_q == 0:
             return np.zeros(len(sent_rows)), np.zeros(len(candidates))
         idf = self.index.token_idf
-        weights = idf[np.clip(qtok.ids, 0, len(idf) - 1)].astype(np.float64)
+        weights = idf[np.clip(qtok.ids, 0, len(idf) - 1)].astype(np.float64) ** self.idf_power
         weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
         per_sentence = self._token_maxima(qtok.vectors, sent_rows)  # (query tokens, sentences)
         counts = self.sentence_counts[candidates]

@@ -112,6 +112,11 @@ def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
         retriever.weights = full.without(field.name)
         rows.append((f"without {field.name}", evaluate(answerer, directory)))
     retriever.weights = full
+    power = retriever.idf_power
+    for value, label in ((1.0, "query tokens: idf, not squared"), (0.0, "query tokens: unweighted")):
+        retriever.idf_power = value
+        rows.append((label, evaluate(answerer, directory)))
+    retriever.idf_power = power
     for flag, label in (("use_history", "without follow-up context"), ("next_sentence", "answer: best sentence only")):
         setattr(answerer, flag, False)
         rows.append((label, evaluate(answerer, directory)))

@@ -1,31 +1,57 @@
-"""Answer quality on the public dev set must not regress (thresholds a little below the measured figures)."""
+"""Answer quality must not regress: floors a little below the measured figures, on two question sets.
+
+The public dev set (shared/eval) is what the fusion weights were fitted on; eval/extra was written
+from the article apart from it, so a change that only pays on the dev set shows up here as a drop.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from service.answers import Answerer
 from service.evaluate import evaluate
 
-from ..conftest import EVAL_DIR
+from ..conftest import EVAL_DIR, ROOT
 
-pytestmark = pytest.mark.skipif(not EVAL_DIR.is_dir(), reason="shared/eval is not beside this checkout")
+EXTRA_DIR = ROOT / "eval" / "extra"
+
+FLOORS = {
+    "dev": {"hit@1": 0.88, "hit@3": 0.96, "mrr": 0.92, "answer": 0.80, "abstain_oos": 1.0, "conv_hit@3": 0.80},
+    # Its out-of-scope questions are mostly near the article's subject (other attacks, dates the
+    # article does not give): the confidence threshold cannot tell those apart, so none is asserted.
+    "extra": {"hit@1": 0.82, "hit@3": 0.94, "mrr": 0.87, "answer": 0.72, "conv_hit@3": 0.80},
+}
 
 
 @pytest.fixture(scope="module")
 def metrics(retriever):
-    return evaluate(Answerer(retriever), EVAL_DIR)
+    """Metrics per question set, computed once for the module."""
+    cache: dict[str, dict] = {}
+
+    def get(name: str) -> dict:
+        directory: Path = {"dev": EVAL_DIR, "extra": EXTRA_DIR}[name]
+        if not directory.is_dir():
+            pytest.skip(f"{directory} is not there")
+        if name not in cache:
+            cache[name] = evaluate(Answerer(retriever), directory)
+        return cache[name]
+
+    return get
 
 
 @pytest.mark.parametrize(
-    ("name", "floor"),
-    [("hit@1", 0.85), ("hit@3", 0.96), ("mrr", 0.90), ("answer", 0.80), ("abstain_oos", 1.0), ("conv_hit@3", 0.80)],
+    ("questions", "name", "floor"), [(q, n, f) for q, floors in FLOORS.items() for n, f in floors.items()]
 )
-def test_metric_stays_above_its_floor(metrics, name, floor):
-    assert metrics[name] >= floor, f"{name}={metrics[name]:.3f} fell below {floor}"
+def test_metric_stays_above_its_floor(metrics, questions, name, floor):
+    value = metrics(questions)[name]
+    assert value >= floor, f"{questions}: {name}={value:.3f} fell below {floor}"
 
 
-def test_no_false_abstentions_and_short_passages(metrics):
-    assert metrics["false_abstain"] <= 0.04
-    assert metrics["words/passage"] <= 130
-    assert metrics["max_words"] <= 200
+@pytest.mark.parametrize("questions", list(FLOORS))
+def test_no_false_abstentions_and_short_passages(metrics, questions):
+    m = metrics(questions)
+    assert m["false_abstain"] <= 0.03
+    assert m["words/passage"] <= 130
+    assert m["max_words"] <= 200

@@ -1,0 +1,54 @@
+"""service.evaluate: the score.py metrics in-process, and the ablation report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.answers import Answerer
+from service.evaluate import ablation, evaluate
+
+
+@pytest.fixture()
+def questions(tmp_path) -> Path:
+    """A tiny question set in shared/eval's format, answered by the article."""
+    rows = {
+        "questions.jsonl": [
+            {"question": "Where did El Bali grow up?", "answers": ["Molenbeek"]},
+            {"question": "Who is Virginie Taelman?", "answers": ["Virginie Taelman"]},
+        ],
+        "conversations.jsonl": [{"turns": ["Who is Marouane El Bali?", "How did he escape?"], "answers": ["window"]}],
+        "out_of_scope.jsonl": [{"question": "What is a good recipe for banana bread?"}],
+    }
+    for name, items in rows.items():
+        (tmp_path / name).write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    return tmp_path
+
+
+def test_evaluate_reports_every_score_py_metric(retriever, questions):
+    metrics = evaluate(Answerer(retriever), questions)
+    assert metrics["hit@1"] == 1.0 and metrics["abstain_oos"] == 1.0 and metrics["conv_hit@3"] == 1.0
+    expected = {"hit@3", "mrr", "answer", "false_abstain", "misses", "words/passage", "max_words", "p50_ms"}
+    assert expected <= set(metrics)
+
+
+def test_ablation_switches_each_part_off_and_restores_it(retriever, questions):
+    answerer = Answerer(retriever)
+    weights, power = retriever.weights, retriever.idf_power
+    rows = ablation(answerer, questions)
+    labels = [label for label, _ in rows]
+    assert labels[0] == "all signals"
+    assert "without passage_maxsim" in labels and "query tokens: unweighted" in labels
+    assert "without follow-up context" in labels and "answer: best sentence only" in labels
+    assert all("hit@1" in m for _, m in rows)
+    assert retriever.weights == weights and retriever.idf_power == power
+    assert answerer.use_history and answerer.next_sentence
+
+
+def test_cli_refuses_a_missing_folder(tmp_path, capsys):
+    from service.evaluate import main
+
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert "is not a folder" in capsys.readouterr().err

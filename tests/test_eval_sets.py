@@ -1,0 +1,36 @@
+"""The project's own question set (eval/extra) stays valid: answers are verbatim spans of the article."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.evaluate import load_jsonl, norm
+
+from .conftest import CORPUS, ROOT
+
+EXTRA = ROOT / "eval" / "extra"
+
+
+@pytest.fixture(scope="module")
+def article() -> str:
+    return norm((CORPUS / "verviers-raid.txt").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["questions.jsonl", "conversations.jsonl"])
+def test_every_answer_is_a_span_of_the_article(article, name):
+    items = load_jsonl(EXTRA / name)
+    assert items, f"{name} is empty"
+    for item in items:
+        assert 1 <= len(item["answers"]) <= 3, item["id"]
+        for answer in item["answers"]:
+            assert norm(answer) in article, f"{item['id']}: {answer!r} is not in the article"
+
+
+def test_ids_are_unique_and_records_well_formed():
+    questions = load_jsonl(EXTRA / "questions.jsonl")
+    conversations = load_jsonl(EXTRA / "conversations.jsonl")
+    out_of_scope = load_jsonl(EXTRA / "out_of_scope.jsonl")
+    ids = [r["id"] for r in questions + conversations + out_of_scope]
+    assert len(ids) == len(set(ids))
+    assert all(q["question"].strip() for q in questions + out_of_scope)
+    assert all(2 <= len(c["turns"]) <= 3 for c in conversations)
