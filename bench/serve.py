@@ -81,7 +81,7 @@ def stage_breakdown(encoder: str = "onnx", n: int = 3) -> dict[str, float]:
                 started = time.perf_counter()
                 result = answerer.retriever.search(q, top_k=3)
                 t = time.perf_counter()
-                compose_answer(answer_sentences(result.hits[0]))
+                compose_answer(answer_sentences(result.hits[0]), result.hits[0].passage)
                 for k, v in result.timings_ms.items():
                     stages.setdefault(k, []).append(v)
                 stages.setdefault("answer", []).append((time.perf_counter() - t) * 1000)

@@ -23,11 +23,17 @@ FULL_SCAN_TOKENS = 200_000
 
 @dataclass
 class Hit:
-    """A ranked passage with its best sentence (the one that answers, as far as retrieval can tell)."""
+    """A ranked passage with its best sentence (the one that answers, as far as retrieval can tell).
+
+    ``token_matches`` holds, for each sentence of the passage (rows), each query token's weighted
+    best match in it (columns; a row sums to the sentence's MaxSim score), so the answer can add
+    the sentence that covers what the best one leaves out.
+    """
 
     passage: Passage
     score: float
     sentence: Sentence
+    token_matches: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 @dataclass
@@ -84,7 +90,7 @@ class Retriever:
         lex_s = self.sentence_lexical.scores(query)[sent_rows]
         lex_p = passage_lexical[candidates]
         t3 = time.perf_counter()
-        maxsim_s, maxsim_p = self._maxsim(qtok, sent_rows, candidates)
+        maxsim_s, maxsim_p, matches = self._maxsim(qtok, sent_rows, candidates)
         t4 = time.perf_counter()
 
         sentence_score = (
@@ -104,9 +110,10 @@ class Retriever:
         order = np.argsort(-passage_score, kind="stable")[:top_k]
         hits = []
         for c in order:
-            k = int(np.argmax(sentence_score[owner == c]))
+            mine = owner == c
+            k = int(np.argmax(sentence_score[mine]))
             passage = self.passages[candidates[c]]
-            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k]))
+            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k], matches[:, mine].T))
         t5 = time.perf_counter()
         timings = {
             "encode": (t1 - t0) * 1000,
@@ -165,15 +172,18 @@ class Retriever:
 
     def _maxsim(
         self, qtok: TokenVectors, sent_rows: np.ndarray, candidates: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """IDF-weighted late interaction: each query token's best match in a sentence / passage.
+
+        Returns the sentence scores, the passage scores, and the weighted per-token matches of
+        each sentence (query tokens x sentences) that the sentence scores sum.
 
         Weighting query tokens by their idf (raised to ``IDF_POWER``) keeps question words ("what",
         "did") from drowning out names and rare words.
         """
         n_q = len(qtok.ids)
         if n_q == 0:
-            return np.zeros(len(sent_rows)), np.zeros(len(candidates))
+            return np.zeros(len(sent_rows)), np.zeros(len(candidates)), np.zeros((0, len(sent_rows)))
         idf = self.index.token_idf
         weights = idf[np.clip(qtok.ids, 0, len(idf) - 1)].astype(np.float64) ** self.idf_power
         weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
@@ -181,4 +191,4 @@ class Retriever:
         counts = self.sentence_counts[candidates]
         pbounds = np.concatenate([[0], np.cumsum(counts)[:-1]])
         per_passage = np.maximum.reduceat(per_sentence, pbounds, axis=1)
-        return weights @ per_sentence, weights @ per_passage
+        return weights @ per_sentence, weights @ per_passage, weights[:, None] * per_sentence

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
-from index import Hit, Retriever, Sentence
+import numpy as np
+
+from index import Hit, Passage, Retriever, Sentence
 
 from .followups import retrieval_query
 
@@ -25,7 +28,7 @@ class Answerer:
     retriever: Retriever
     threshold: float = 0.34
     use_history: bool = True  # switches for the ablation report (service.evaluate --ablation)
-    next_sentence: bool = True
+    companion: str = "coverage"  # see answer_sentences
 
     def ask(self, question: str, history: list[dict] | None = None, top_k: int = 3) -> dict:
         """The API's answer object for ``question`` given the conversation so far."""
@@ -34,8 +37,8 @@ class Answerer:
         result = self.retriever.search(query, top_k=top_k)
         answerable = bool(result.hits) and result.confidence >= self.threshold
         if answerable:
-            span = answer_sentences(result.hits[0], self.next_sentence)
-            answer = compose_answer(span)
+            span = answer_sentences(result.hits[0], self.companion)
+            answer = compose_answer(span, result.hits[0].passage)
             passages = [passage_json(1, result.hits[0], span)]
             passages += [passage_json(rank, hit) for rank, hit in enumerate(result.hits[1:], start=2)]
         else:
@@ -49,26 +52,49 @@ class Answerer:
         }
 
 
-def answer_sentences(hit: Hit, next_sentence: bool = True) -> list[Sentence]:
-    """The sentences the answer is drawn from: the best one, and the one after it when both fit.
+def answer_sentences(hit: Hit, companion: str = "coverage") -> list[Sentence]:
+    """The sentences the answer is drawn from, in article order: the best one and a companion.
 
-    News prose often finishes a thought in the next sentence (the quote after its attribution,
-    the clause a pronoun picks up), so the following sentence rides along when the two fit in the
-    limit; measured on the dev set this lifts answer accuracy from 0.79 to 0.83.
+    The best-matching sentence is often the one that names the question's subject ("Marc
+    Metdepenningen, a journalist for Le Soir, compares the raid ...") while what was asked sits a
+    sentence or two on ("He called the two deaths ..."). So the companion is the sentence of the
+    passage that adds most to what the best one matches: the sum, over query tokens, of how much
+    better it matches each (``Hit.token_matches``), among sentences that fit the word limit with
+    it. On a tie, the next sentence wins: news prose often finishes a thought there.
+    ``companion="next"`` always takes the next sentence, ``"none"`` the best one alone (ablations).
+    Answer accuracy: best alone 0.788, with the next sentence 0.827, with this companion 0.865 on
+    the dev set; 0.757 (next) and 0.814 on eval/extra.
     """
     sentences = hit.passage.sentences
     k = sentences.index(hit.sentence)
-    chosen = [hit.sentence]
-    if next_sentence and k + 1 < len(sentences):
-        words = len(hit.sentence.text.split()) + len(sentences[k + 1].text.split())
-        if words <= MAX_ANSWER_WORDS - 1:  # room for the marker
-            chosen.append(sentences[k + 1])
-    return chosen
+    room = MAX_ANSWER_WORDS - 1 - _words(hit.sentence)  # one word for the marker
+    if companion == "next":
+        picks = [k + 1] if k + 1 < len(sentences) and _words(sentences[k + 1]) <= room else []
+    elif companion == "coverage" and len(hit.token_matches) == len(sentences):
+        gains = np.maximum(hit.token_matches - hit.token_matches[k], 0.0).sum(axis=1)
+        order = [j for j in [k + 1, *range(len(sentences))] if 0 <= j < len(sentences) and j != k]
+        fits = [j for j in order if _words(sentences[j]) + (abs(j - k) > 1) <= room]  # "…" is a word
+        picks = [max(fits, key=lambda j: gains[j])] if fits else []  # max keeps the first of equals
+    else:
+        picks = []
+    return [sentences[i] for i in sorted([k, *picks])]
 
 
-def compose_answer(sentences: list[Sentence]) -> str:
-    """The answer text with its [1] marker; a sentence too long for the limit is cut at a word, with an ellipsis."""
-    words = " ".join(s.text for s in sentences).split()
+def _words(sentence: Sentence) -> int:
+    return len(sentence.text.split())
+
+
+def compose_answer(sentences: list[Sentence], passage: Passage | None = None) -> str:
+    """The answer text with its [1] marker: the sentences in article order, "…" where ``passage`` has one between.
+
+    A sentence too long for the limit is cut at a word, with an ellipsis.
+    """
+    order = passage.sentences if passage else sentences
+    parts = [sentences[0].text]
+    for previous, sentence in itertools.pairwise(sentences):
+        skipped = order.index(sentence) - order.index(previous) > 1
+        parts.append(f"… {sentence.text}" if skipped else sentence.text)
+    words = " ".join(parts).split()
     limit = MAX_ANSWER_WORDS - 1
     if len(words) > limit:
         return " ".join(words[: limit - 1]) + " … [1]"

@@ -117,10 +117,13 @@ def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
         retriever.idf_power = value
         rows.append((label, evaluate(answerer, directory)))
     retriever.idf_power = power
-    for flag, label in (("use_history", "without follow-up context"), ("next_sentence", "answer: best sentence only")):
-        setattr(answerer, flag, False)
+    answerer.use_history = False
+    rows.append(("without follow-up context", evaluate(answerer, directory)))
+    answerer.use_history = True
+    for companion, label in (("next", "answer: best + next sentence"), ("none", "answer: best sentence only")):
+        answerer.companion = companion
         rows.append((label, evaluate(answerer, directory)))
-        setattr(answerer, flag, True)
+    answerer.companion = "coverage"
     return rows
 
 

@@ -45,10 +45,11 @@ def test_query_token_weights_follow_the_idf_power(retriever, power, monkeypatch)
     _, qtok = retriever._encode("What did the lawyer say about the raid?")
     rows = np.arange(len(retriever.sentences))
     passages = np.arange(len(retriever.passages))
-    per_sentence, _ = retriever._maxsim(qtok, rows, passages)
+    per_sentence, _, matches = retriever._maxsim(qtok, rows, passages)
     maxima = retriever._token_maxima(qtok.vectors, rows)
     idf = retriever.index.token_idf[qtok.ids].astype(np.float64) ** power
     np.testing.assert_allclose(per_sentence, (idf / idf.sum()) @ maxima, rtol=1e-6)
+    np.testing.assert_allclose(matches.sum(axis=0), per_sentence, rtol=1e-6)  # what Hit.token_matches holds
 
 
 def test_query_cache_is_bounded_and_keeps_the_most_recent(encoder, index_dir, corpus_dir):

@@ -152,11 +152,15 @@ def test_health_and_readiness(client):
     "question",
     ["How did El Bali try to escape?", "Who is Virginie Taelman?", "Where were the Kalashnikovs originally purchased?"],
 )
-def test_answer_is_exactly_the_highlighted_span_of_the_first_passage(client, question):
+def test_answer_is_drawn_from_the_highlighted_stretch_of_the_first_passage(client, question):
+    """The highlight runs from the answer's first sentence to its last; "…" marks one skipped between."""
     data = ask(client, question=question).get_json()
     top = data["passages"][0]
-    highlighted = top["text"][top["highlight"]["start"] : top["highlight"]["end"]]
-    assert " ".join(highlighted.split()) + " [1]" == data["answer"]
+    highlighted = " ".join(top["text"][top["highlight"]["start"] : top["highlight"]["end"]].split())
+    pieces = data["answer"].removesuffix(" [1]").split(" … ")
+    assert highlighted.startswith(pieces[0]) and highlighted.endswith(pieces[-1])
+    if len(pieces) == 1:
+        assert highlighted == pieces[0]
 
 
 def test_follow_up_highlights_the_escape(client):

@@ -41,10 +41,14 @@ def test_ablation_switches_each_part_off_and_restores_it(retriever, questions):
     labels = [label for label, _ in rows]
     assert labels[0] == "all signals"
     assert "without passage_maxsim" in labels and "query tokens: unweighted" in labels
-    assert "without follow-up context" in labels and "answer: best sentence only" in labels
+    assert (
+        "without follow-up context" in labels
+        and "answer: best sentence only" in labels
+        and "answer: best + next sentence" in labels
+    )
     assert all("hit@1" in m for _, m in rows)
     assert retriever.weights == weights and retriever.idf_power == power
-    assert answerer.use_history and answerer.next_sentence
+    assert answerer.use_history and answerer.companion == "coverage"
 
 
 def test_cli_refuses_a_missing_folder(tmp_path, capsys):
