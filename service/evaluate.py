@@ -103,6 +103,17 @@ def format_metrics(metrics: dict) -> str:
     return " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items() if k != "misses")
 
 
+ABLATION_COLUMNS = ("hit@1", "hit@3", "mrr", "answer", "conv_hit@3", "abstain_oos", "false_abstain", "words/passage")
+
+
+def markdown_table(rows: list[tuple[str, dict]]) -> str:
+    """The ablation rows as the Markdown table docs/quality.md shows."""
+    columns = [c for c in ABLATION_COLUMNS if c in rows[0][1]]
+    lines = ["| pipeline | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    lines += [f"| {name} | " + " | ".join(f"{m[c]:.3f}" for c in columns) + " |" for name, m in rows]
+    return "\n".join(lines)
+
+
 def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
     """The metrics with everything on, then with each retrieval signal switched off in turn."""
     retriever = answerer.retriever
@@ -182,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("dir", type=Path, help="folder with questions.jsonl, conversations.jsonl, out_of_scope.jsonl")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     parser.add_argument("--ablation", action="store_true", help="also run with each signal switched off")
+    parser.add_argument("--markdown", action="store_true", help="print the ablation as a Markdown table")
     parser.add_argument("--fit", type=int, metavar="N", help="random-search N weight sets, report leave-one-out")
     args = parser.parse_args(argv)
     if not args.dir.is_dir():
@@ -197,8 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(fit(answerer, args.dir, samples=args.fit), indent=2))
             return 0
         if args.ablation:
-            for name, metrics in ablation(answerer, args.dir):
-                print(f"{name:28s} {format_metrics(metrics)}")
+            rows = ablation(answerer, args.dir)
+            print(markdown_table(rows) if args.markdown else "\n".join(f"{n:32s} {format_metrics(m)}" for n, m in rows))
             return 0
         metrics = evaluate(answerer, args.dir)
     if args.json:

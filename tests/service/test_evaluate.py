@@ -56,3 +56,13 @@ def test_cli_refuses_a_missing_folder(tmp_path, capsys):
 
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_ablation_prints_as_a_markdown_table(retriever, questions):
+    from service.evaluate import markdown_table
+
+    table = markdown_table(ablation(Answerer(retriever), questions)).splitlines()
+    assert table[0].startswith("| pipeline | hit@1 | hit@3 | mrr | answer | conv_hit@3 | abstain_oos |")
+    assert table[1].startswith("|---|---:|")
+    assert table[2].startswith("| all signals | 1.000 |")
+    assert len(table) == 2 + 12  # all signals, 6 weights off, 2 idf powers, follow-ups, 2 answer modes
