@@ -52,17 +52,38 @@ _QUESTION_WORDS = {
 }
 
 
+# An elliptical follow-up names a new subject but borrows the question ("And Ben Larbi?", "What
+# about his brother?", "How about in Molenbeek?"): it needs the earlier question however many
+# words it has.
+_ELLIPTICAL_OPENING = re.compile(r"^\W*(and|also|what about|how about|what else|same for)\b", re.IGNORECASE)
+
+
 def needs_context(question: str) -> bool:
-    """True when the question refers back (a pronoun, "those", "there") or is too short to stand alone."""
-    if _REFERRING.search(question):
+    """True when the question refers back (a pronoun, "those", "there"), borrows the previous one
+    ("And Ben Larbi?", "What about ..."), or is too short to stand alone."""
+    if _REFERRING.search(question) or _ELLIPTICAL_OPENING.search(question):
         return True
     content = [w for w in _CONTENT_WORD.findall(question) if w.lower() not in _QUESTION_WORDS]
     return len(content) < 2
 
 
 def retrieval_query(question: str, history: list[dict]) -> str:
-    """The text to search for: the question, preceded by the last user turn when it needs one."""
-    previous = next((t["content"] for t in reversed(history) if t.get("role") == "user" and t.get("content")), "")
-    if previous and needs_context(question):
-        return f"{previous.strip()} {question.strip()}"
-    return question
+    """The text to search for: the question, preceded by the earlier user turns it leans on.
+
+    Those are the previous user question and, when that one leaned on its own predecessor
+    ("Who is Nils Duquet?" / "What's his specialty?" / "And what trend has he seen?"), the turns
+    back to the last self-contained question, at most ``MAX_CONTEXT_TURNS`` of them, so the subject
+    named three turns ago is not lost.
+    """
+    if not needs_context(question):
+        return question
+    asked = [t["content"].strip() for t in history if t.get("role") == "user" and str(t.get("content") or "").strip()]
+    context: list[str] = []
+    for earlier in reversed(asked[-MAX_CONTEXT_TURNS:]):
+        context.insert(0, earlier)
+        if not needs_context(earlier):
+            break
+    return " ".join([*context, question.strip()])
+
+
+MAX_CONTEXT_TURNS = 3

@@ -20,6 +20,10 @@ HISTORY = [
         ("What did a broadcaster call it?", True),
         ("And his age?", True),
         ("Why?", True),
+        ("And Ben Larbi?", True),
+        ("What about Salah Abdeslam?", True),
+        ("How about in Molenbeek?", True),
+        ("Andrew Smith wrote what?", False),
         ("Where were the Kalashnikovs originally purchased?", False),
         ("Who is Virginie Taelman?", False),
     ],
@@ -38,3 +42,34 @@ def test_self_contained_question_is_searched_alone():
 
 def test_no_history_means_the_question_alone():
     assert retrieval_query("How did he try to escape?", []) == "How did he try to escape?"
+
+
+def test_a_chain_of_follow_ups_keeps_the_subject_named_turns_ago():
+    history = [
+        {"role": "user", "content": "Who is Nils Duquet?"},
+        {"role": "assistant", "content": "A researcher at the Flemish Peace Institute. [1]"},
+        {"role": "user", "content": "What's his specialty?"},
+        {"role": "assistant", "content": "Illegal firearms. [1]"},
+    ]
+    assert retrieval_query("And what trend has he seen?", history) == (
+        "Who is Nils Duquet? What's his specialty? And what trend has he seen?"
+    )
+
+
+def test_the_chain_stops_at_the_last_self_contained_question_and_is_bounded():
+    turns = ["Who is Virginie Taelman?", "Who is Kris Luyckx?", "Where does he work?", "And his clients?"]
+    history = [{"role": "user", "content": t} for t in turns]
+    assert retrieval_query("What did they do?", history) == (
+        "Who is Kris Luyckx? Where does he work? And his clients? What did they do?"
+    )
+    many = [{"role": "user", "content": "And then?"}] * 10
+    assert retrieval_query("Why?", many) == "And then? And then? And then? Why?"
+
+
+def test_blank_or_missing_turns_are_skipped():
+    history = [
+        {"role": "user", "content": "Who is Marouane El Bali?"},
+        {"role": "user", "content": "  "},
+        {"role": "assistant"},
+    ]
+    assert retrieval_query("How old was he?", history) == "Who is Marouane El Bali? How old was he?"
