@@ -43,6 +43,12 @@ def test_on_a_tie_the_next_sentence_rides_along():
     assert "…" not in compose_answer(answer_sentences(h), PASSAGE)
 
 
+def test_with_nothing_to_add_the_previous_neighbour_rides_along_not_a_far_sentence():
+    # the best sentence is the last; no other sentence matches anything it does not
+    h = hit(2, [[0.1, 0.1], [0.1, 0.1], [0.4, 0.4]])
+    assert answer_sentences(h) == [PASSAGE.sentences[1], PASSAGE.sentences[2]]
+
+
 def test_a_companion_that_would_pass_the_word_limit_is_not_taken():
     long = " ".join(["word"] * (MAX_ANSWER_WORDS - 4))
     passage = passage_of("A short best sentence here.", long, "Another short one.")
