@@ -13,7 +13,6 @@ from index import Hit, Passage, Retriever, Sentence
 from .followups import retrieval_query
 
 MAX_ANSWER_WORDS = 60
-
 NOT_COVERED = "The article doesn't say. Nothing in it answers this question, so no passage is cited."
 
 

@@ -18,6 +18,8 @@ import re
 import statistics
 import sys
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .answers import MAX_ANSWER_WORDS, Answerer
@@ -114,27 +116,33 @@ def markdown_table(rows: list[tuple[str, dict]]) -> str:
     return "\n".join(lines)
 
 
+@contextmanager
+def switched(obj: object, name: str, value: object) -> Iterator[None]:
+    """``obj.name`` set to ``value`` for the block, then put back as it was (also on an error)."""
+    saved = getattr(obj, name)
+    setattr(obj, name, value)
+    try:
+        yield
+    finally:
+        setattr(obj, name, saved)
+
+
 def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
-    """The metrics with everything on, then with each retrieval signal switched off in turn."""
+    """The metrics with everything on, then with each stage switched off or replaced in turn."""
     retriever = answerer.retriever
     full = retriever.weights
+    variants = [(f"without {f.name}", retriever, "weights", full.without(f.name)) for f in dataclasses.fields(full)]
+    variants += [
+        ("query tokens: idf, not squared", retriever, "idf_power", 1.0),
+        ("query tokens: unweighted", retriever, "idf_power", 0.0),
+        ("without follow-up context", answerer, "use_history", False),
+        ("answer: best + next sentence", answerer, "companion", "next"),
+        ("answer: best sentence only", answerer, "companion", "none"),
+    ]
     rows = [("all signals", evaluate(answerer, directory))]
-    for field in dataclasses.fields(full):
-        retriever.weights = full.without(field.name)
-        rows.append((f"without {field.name}", evaluate(answerer, directory)))
-    retriever.weights = full
-    power = retriever.idf_power
-    for value, label in ((1.0, "query tokens: idf, not squared"), (0.0, "query tokens: unweighted")):
-        retriever.idf_power = value
-        rows.append((label, evaluate(answerer, directory)))
-    retriever.idf_power = power
-    answerer.use_history = False
-    rows.append(("without follow-up context", evaluate(answerer, directory)))
-    answerer.use_history = True
-    for companion, label in (("next", "answer: best + next sentence"), ("none", "answer: best sentence only")):
-        answerer.companion = companion
-        rows.append((label, evaluate(answerer, directory)))
-    answerer.companion = "coverage"
+    for label, obj, name, value in variants:
+        with switched(obj, name, value):
+            rows.append((label, evaluate(answerer, directory)))
     return rows
 
 
@@ -160,17 +168,16 @@ def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) 
     # per candidate, per question: (hit@1, hit@3, reciprocal rank, answer)
     table = np.zeros((len(candidates), len(questions), 4))
     for c, weights in enumerate(candidates):
-        retriever.weights = weights
-        for i, q in enumerate(questions):
-            reply = answerer.ask(q["question"], [], 3)
-            r = rank_of(q["answers"], reply["passages"])
-            table[c, i] = (
-                r == 0,
-                r is not None and r < 3,
-                1 / (r + 1) if r is not None else 0,
-                answer_ok(q["answers"], reply),
-            )
-    retriever.weights = original
+        with switched(retriever, "weights", weights):
+            for i, q in enumerate(questions):
+                reply = answerer.ask(q["question"], [], 3)
+                r = rank_of(q["answers"], reply["passages"])
+                table[c, i] = (
+                    r == 0,
+                    r is not None and r < 3,
+                    1 / (r + 1) if r is not None else 0,
+                    answer_ok(q["answers"], reply),
+                )
     objective = table[:, :, 2] + 0.5 * table[:, :, 3]
     best = int(np.argmax(objective.sum(axis=1)))
     held_out = []

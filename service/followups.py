@@ -52,6 +52,8 @@ _QUESTION_WORDS = {
 }
 
 
+# How many earlier user turns a chain of follow-ups may carry into the search.
+MAX_CONTEXT_TURNS = 3
 # An elliptical follow-up names a new subject but borrows the question ("And Ben Larbi?", "What
 # about his brother?", "How about in Molenbeek?"): it needs the earlier question however many
 # words it has.
@@ -77,13 +79,11 @@ def retrieval_query(question: str, history: list[dict]) -> str:
     """
     if not needs_context(question):
         return question
-    asked = [t["content"].strip() for t in history if t.get("role") == "user" and str(t.get("content") or "").strip()]
+    turns = ((t.get("content") or "").strip() for t in history if t.get("role") == "user")
+    asked = [turn for turn in turns if turn]
     context: list[str] = []
     for earlier in reversed(asked[-MAX_CONTEXT_TURNS:]):
-        context.insert(0, earlier)
+        context.append(earlier)
         if not needs_context(earlier):
             break
-    return " ".join([*context, question.strip()])
-
-
-MAX_CONTEXT_TURNS = 3
+    return " ".join([*reversed(context), question.strip()])
