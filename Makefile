@@ -1,4 +1,5 @@
-# Two commands on a fresh machine: `make run` and `make test`. `make install` sets up .venv alone.
+# Two commands on a fresh machine: `make run` and `make test`. `make install` sets up .venv alone
+# (no system packages); `make test` also brings the Debian packages the tests need (scripts/system-packages).
 VENV ?= .venv
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY := $(VENV)/bin/python
@@ -10,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PORT
 
-.PHONY: install index run test lint format eval clean
+.PHONY: install system-packages index run test lint format eval clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,15 +20,23 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
+# redis-server and chromium for the tests: apt-get installs them as root, otherwise this stops at
+# once with the command to run. `make run` needs none of them (Redis is optional there).
+system-packages:
+	./scripts/system-packages
+
 index: install
 	$(PY) -m index build --if-missing
 
 run: index
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
-test: install
+# system-packages comes first: a missing package is reported before .venv is built. bench.audit
+# looks up known vulnerabilities in the pinned runtime requirements and fails only on a finding.
+test: system-packages install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(PY) -m bench.audit requirements.txt
 	$(PY) -m pytest
 
 lint: install
@@ -35,7 +44,7 @@ lint: install
 	$(VENV)/bin/ruff check --fix .
 
 eval: index
-	$(PY) -m service.evaluate ../shared/eval
+	$(PY) -m qa.evaluate ../shared/eval
 
 clean:
 	rm -rf $(VENV) index/data .pytest_cache .ruff_cache

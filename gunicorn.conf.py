@@ -11,6 +11,22 @@ from pathlib import Path
 
 import gunicorn.http.wsgi
 
+from qa.settings import SettingError, load_settings, missing_model
+
+
+def _cannot_start(reason: str) -> None:
+    """One line on stderr and gunicorn's "app failed to load" status (4), which stops the master
+    instead of having it restart workers that would fail the same way."""
+    print(f"verviers-qa cannot start: {reason}", file=sys.stderr, flush=True)
+    sys.exit(4)
+
+
+# The service's settings, read as the app reads them: a value that cannot be read stops here.
+try:
+    _settings = load_settings()
+except SettingError as _exc:
+    _cannot_start(str(_exc))
+
 # Loopback by default: put a reverse proxy in front to expose it. PORT as `make run PORT=...`.
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 
@@ -49,7 +65,7 @@ control_socket_disable = True
 # gunicorn's own plain-text access log would only repeat it.
 accesslog = None
 errorlog = "-"
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+loglevel = str(_settings["LOG_LEVEL"]).lower()
 
 # Responses name no server software or version: gunicorn sends "Server: gunicorn" and has no
 # setting for it, so the name its responses use is replaced before any worker starts.
@@ -66,18 +82,11 @@ if _made_metrics_dir:
 
 def on_starting(server):
     # A model folder that is not there can never serve: say so in one line and stop (exit 4)
-    # before any worker starts. (wsgi.py says the same if a worker finds it first, but when two
-    # workers fail at once gunicorn's master ends with a traceback of its own.)
-    model_dir = os.environ.get("QA_MODEL_DIR")
-    if model_dir and not (Path(model_dir) / "config.json").exists():
-        print(
-            f"verviers-qa cannot start: No model found at {model_dir}. "
-            "Set QA_MODEL_DIR to a sentence-transformers folder.",
-            file=sys.stderr,
-            flush=True,
-        )
+    # before any worker starts (a worker finding it would end in tracebacks, one per worker).
+    problem = missing_model(_settings["MODEL_DIR"]) if _settings["MODEL_DIR"] else None
+    if problem:
         on_exit(server)
-        sys.exit(4)
+        _cannot_start(" ".join(problem))
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         stale.unlink()
 

@@ -1,19 +1,9 @@
-"""WSGI entry point for gunicorn: ``gunicorn wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn -c gunicorn.conf.py wsgi:app``.
 
-import sys
+A missing model or an unreadable setting stops the server in gunicorn.conf.py's ``on_starting``,
+in one line, before any worker loads this; a broken index leaves the app up, answering 503.
+"""
 
-from index import ModelError
 from service import create_app
 
-try:
-    app = create_app()
-    startup_error = app.extensions["qa"].error
-except ModelError as exc:
-    startup_error = exc
-if isinstance(startup_error, ModelError):
-    # Without a model nothing could ever be answered (unlike a broken index, which a rebuild fixes
-    # while the process reports 503): say what to fix in one line rather than a traceback, and
-    # exit with gunicorn's "app failed to load" status (4), which stops the master instead of
-    # having it restart workers that would fail the same way.
-    print(f"verviers-qa cannot start: {startup_error}", file=sys.stderr, flush=True)
-    sys.exit(4)
+app = create_app()

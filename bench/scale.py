@@ -20,16 +20,16 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index import load_corpus
+from index.chunking import split_sentences
 from index.dense import EXACT_LIMIT, build_dense_index, describe
+from index.onnx_encoder import ONNX_FILE, OnnxEncoder
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def real_texts(n: int, seed: int = 0) -> list[str]:
     """Windows of the article's sentences, recombined, with ~15% of words dropped."""
-    from index import load_corpus
-    from index.chunking import split_sentences
-
     sentences = [s.text for d in load_corpus(ROOT / "corpus") for p in d.paragraphs for s in split_sentences(p.text)]
     rng = np.random.default_rng(seed)
     texts = []
@@ -44,8 +44,6 @@ def real_texts(n: int, seed: int = 0) -> list[str]:
 
 
 def embed(texts: list[str]) -> np.ndarray:
-    from index.onnx_encoder import ONNX_FILE, OnnxEncoder
-
     encoder = OnnxEncoder(ROOT / "index" / "data" / ONNX_FILE, threads=2)
     return encoder.encode(texts)
 

@@ -20,6 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from qa.answers import answer_sentences, compose_answer
+from qa.pipeline import build_pipeline
+from qa.settings import load_settings
+
 from .gunicorn import Gunicorn, memory_kib, process_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,25 +71,18 @@ def wrk(url: str, script: Path, concurrency: int, seconds: int) -> dict:
 def stage_breakdown(encoder: str = "onnx", n: int = 3) -> dict[str, float]:
     """Median milliseconds per retrieval stage, in-process, cache off, over the dev questions."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from service import create_app
-    from service.answers import answer_sentences, compose_answer
-    from service.state import get_answerer
-
-    app = create_app({"QUERY_CACHE_SIZE": 0, "ENCODER": encoder})
-    with app.app_context():
-        answerer = get_answerer()
-        answerer.retriever.cache_size = 0
-        stages: dict[str, list[float]] = {}
-        for _ in range(n):
-            for q in questions():
-                started = time.perf_counter()
-                result = answerer.retriever.search(q, top_k=3)
-                t = time.perf_counter()
-                compose_answer(answer_sentences(result.hits[0]), result.hits[0].passage)
-                for k, v in result.timings_ms.items():
-                    stages.setdefault(k, []).append(v)
-                stages.setdefault("answer", []).append((time.perf_counter() - t) * 1000)
-                stages.setdefault("total", []).append((time.perf_counter() - started) * 1000)
+    answerer = build_pipeline({**load_settings(), "QUERY_CACHE_SIZE": 0, "ENCODER": encoder}).require()
+    stages: dict[str, list[float]] = {}
+    for _ in range(n):
+        for q in questions():
+            started = time.perf_counter()
+            result = answerer.retriever.search(q, top_k=3)
+            t = time.perf_counter()
+            compose_answer(answer_sentences(result.hits[0]), result.hits[0].passage)
+            for k, v in result.timings_ms.items():
+                stages.setdefault(k, []).append(v)
+            stages.setdefault("answer", []).append((time.perf_counter() - t) * 1000)
+            stages.setdefault("total", []).append((time.perf_counter() - started) * 1000)
     return {k: statistics.median(v) for k, v in stages.items()}
 
 

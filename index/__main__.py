@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
+
+from qa.settings import SettingError, load_settings
 
 from .encoder import SentenceTransformerEncoder
 from .errors import IndexError_
@@ -14,11 +15,16 @@ from .store import build_index, load_index, read_manifest
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        settings = load_settings()
+    except SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
     parser.add_argument("command", choices=["build", "info", "check"], help="build the index, show it, or verify it")
-    parser.add_argument("--corpus", default=os.environ.get("QA_CORPUS_DIR", "corpus"), help="corpus folder")
-    parser.add_argument("--out", default=os.environ.get("QA_INDEX_DIR", "index/data"), help="index folder")
-    parser.add_argument("--model", default=os.environ.get("QA_MODEL_DIR") or None, help="local model folder")
+    parser.add_argument("--corpus", default=settings["CORPUS_DIR"], help="corpus folder (QA_CORPUS_DIR)")
+    parser.add_argument("--out", default=settings["INDEX_DIR"], help="index folder (QA_INDEX_DIR)")
+    parser.add_argument("--model", default=settings["MODEL_DIR"] or None, help="local model folder (QA_MODEL_DIR)")
     parser.add_argument("--if-missing", action="store_true", help="build only when no valid index is there")
     args = parser.parse_args(argv)
     try:

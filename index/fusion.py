@@ -8,7 +8,7 @@ own dense, MaxSim and BM25 scores (the paragraph context a single sentence lacks
 The weights were fitted on the public dev set (52 questions) by random search over [0, 1] for
 each weight, maximising MRR + 0.5 * answer accuracy, and checked by leave-one-out. First fit
 (1,500 samples, features computed offline): in-sample hit@1 0.885 / MRR 0.923, leave-one-out
-hit@1 0.846 / MRR 0.899. Re-run with the service itself (``python -m service.evaluate
+hit@1 0.846 / MRR 0.899. Re-run with the service itself (``python -m qa.evaluate
 ../shared/eval --fit 200``): none of 200 fresh samples beat these weights, so the leave-one-out
 estimate equals the in-sample figures (hit@1 0.885, MRR 0.920, answer 0.827). Rounded to two
 decimals so they are not tuned to the last question. docs/quality.md has the ablation.

@@ -8,10 +8,14 @@ The export runs at index build time, with torch; serving needs only onnxruntime 
 
 from __future__ import annotations
 
+import json
+import os
 import warnings
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
+from tokenizers import Tokenizer
 
 from .encoder import DEFAULT_MODEL_NAME, TokenVectors, default_model_dir, unit_rows, weights_checksum
 from .errors import ModelError
@@ -21,9 +25,8 @@ ONNX_FILE = "model.onnx"
 
 def export_onnx(model_dir: Path, out_path: Path) -> Path:
     """Export the transformer of a sentence-transformers folder to ONNX (dynamic batch and length)."""
-    import os
-
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    # torch only here, at build time: the serving process never imports it (tests check).
     import torch
     from transformers import AutoModel
 
@@ -68,15 +71,14 @@ class OnnxEncoder:
     """all-MiniLM-L6-v2 (or a local model folder) through ONNX Runtime, one session per process."""
 
     def __init__(self, onnx_path: Path, model_dir: Path | None = None, threads: int = 1) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         model_dir = Path(model_dir) if model_dir else default_model_dir()
         onnx_path = Path(onnx_path)
         if not onnx_path.exists():
             raise ModelError(f"No ONNX model at {onnx_path}.", "Build the index with `python -m index build`.")
         if not (model_dir / "tokenizer.json").exists():
-            raise ModelError(f"No tokenizer.json in {model_dir}.", "Set MODEL_DIR to a sentence-transformers folder.")
+            raise ModelError(
+                f"No tokenizer.json in {model_dir}.", "Set QA_MODEL_DIR to a sentence-transformers folder."
+            )
         options = ort.SessionOptions()
         # 2 cores, 2 workers: one thread each; more only contend (docs/performance.md).
         options.intra_op_num_threads = threads
@@ -138,8 +140,6 @@ class OnnxEncoder:
 
 
 def _max_seq_length(model_dir: Path) -> int:
-    import json
-
     config = model_dir / "sentence_bert_config.json"
     if config.exists():
         return int(json.loads(config.read_text()).get("max_seq_length", 256))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections import OrderedDict
@@ -46,14 +47,21 @@ class SearchResult:
 class Retriever:
     """Ranks passages of an ``Index`` for a query, embedding it once with ``encoder``."""
 
-    def __init__(self, encoder: Encoder, index: Index, weights: Weights | None = None, cache_size: int = 1024) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        index: Index,
+        weights: Weights | None = None,
+        cache_size: int = 1024,
+        idf_power: float = IDF_POWER,
+    ) -> None:
         self.encoder = encoder
         self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
         self._lock = threading.Lock()
         self.index = index
         self.weights = weights or Weights()
-        self.idf_power = IDF_POWER
+        self.idf_power = idf_power
         self.passages = index.passages
         self.sentences = index.sentences
         self.sentence_passage = index.sentence_passage
@@ -71,6 +79,13 @@ class Retriever:
             self.token_vectors = index.token_vectors.astype(np.float32)
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
         self.passage_lexical = LexicalIndex([p.indexed_text for p in self.passages])
+
+    def configured(self, weights: Weights | None = None, idf_power: float | None = None) -> Retriever:
+        """A retriever over the same index and vectors, ranking with other weights (ablations, weight fits)."""
+        other = copy.copy(self)
+        other.weights = weights or self.weights
+        other.idf_power = self.idf_power if idf_power is None else idf_power
+        return other
 
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first."""

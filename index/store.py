@@ -8,7 +8,6 @@ match the corpus or the model, or whose files were altered, with an error that n
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ import numpy as np
 from .chunking import Passage, Sentence, chunk_documents
 from .corpus import corpus_checksum, load_corpus
 from .dense import build_dense_index, describe, prepare_for_rescoring
-from .encoder import Encoder
+from .encoder import Encoder, file_sha256
 from .errors import IndexCorrupt, IndexMissing, IndexStale
 
 FORMAT_VERSION = 1
@@ -47,14 +46,6 @@ class Index:
     @property
     def sentences(self) -> list[Sentence]:
         return [s for p in self.passages for s in p.sentences]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_index(
@@ -112,7 +103,7 @@ def build_index(
             "max_words": max_words,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
-            "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
+            "files": {f.name: file_sha256(f) for f in sorted(tmp.iterdir())},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
         if out_dir.exists():
@@ -173,7 +164,7 @@ def load_index(index_dir: Path, corpus_dir: Path, encoder: Encoder) -> Index:
         path = index_dir / name
         if not path.exists():
             raise IndexCorrupt(f"The index file {name} is missing from {index_dir}.", REBUILD)
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             raise IndexCorrupt(f"The index file {name} in {index_dir} does not match its checksum.", REBUILD)
     try:
         raw = json.loads((index_dir / "passages.json").read_text(encoding="utf-8"))

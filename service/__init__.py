@@ -1,25 +1,39 @@
-"""The Flask application: the JSON API, the chat page, the Slack bot and health checks, built by ``create_app``.
+"""The web edge: the JSON API, the chat page, the Slack bot and health checks, built by ``create_app``.
 
-The blueprints are imported inside ``create_app``: they import ``service.feedback``, and a package
-that imports a module at import time makes ``python -m service.feedback`` warn.
+Everything that answers lives in ``qa`` (no Flask there); this package turns HTTP requests into
+calls on the pipeline ``qa.build_pipeline`` assembles, and answers back with its edge concerns:
+validation, errors, rate limits, logging and metrics, security headers, CORS.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_openapi3 import Info, OpenAPI
 
 from index import Retriever
+from qa.feedback import FeedbackStore
+from qa.pipeline import build_pipeline
+from qa.settings import load_settings
 
-from .config import DEFAULTS
+from .api import api
 from .cors import init_cors
 from .errors import register_error_handlers, validation_error_response
+from .health import health
 from .limits import init_rate_limits
 from .observability import configure_logging, init_observability
-from .state import build_state
+from .pages import load_documents, pages
+from .security import register_security_headers
+from .slack import init_slack
 
 
-def create_app(test_config: dict | None = None, retriever: Retriever | None = None) -> OpenAPI:
-    """Build the app; the model and index are loaded here, once per process (or ``retriever`` is used)."""
+def create_app(test_config: dict[str, Any] | None = None, retriever: Retriever | None = None) -> OpenAPI:
+    """Build the app; the model and index are loaded here, once per process (or ``retriever`` is used).
+
+    Settings come from the environment (``qa.settings``), then ``test_config``. A missing model
+    raises ``index.ModelError`` (nothing could ever be answered); a broken index leaves the app up,
+    answering 503 with the reason.
+    """
     app = OpenAPI(
         __name__,
         info=Info(
@@ -34,37 +48,24 @@ def create_app(test_config: dict | None = None, retriever: Retriever | None = No
         validation_error_callback=validation_error_response,
         security_schemes={},  # none; left unset, flask-openapi3 writes `securitySchemes: null`, an invalid spec
     )
-    app.config.from_mapping(DEFAULTS)
-    app.config.from_prefixed_env(prefix="QA")
+    app.config.from_mapping(load_settings())
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False  # answer first, passages in rank order, as the schema lists them
     configure_logging(app.config)  # JSON lines on stderr (service/observability.py)
 
-    app.extensions["qa"] = build_state(app.config, retriever)
-    from .feedback import FeedbackStore  # imported here so `python -m service.feedback` runs cleanly
-
+    app.extensions["qa"] = build_pipeline(app.config, retriever)
     app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
-
-    from .pages import load_documents, pages
-    from .security import register_security_headers
-
     app.extensions["documents"] = load_documents(app.config["CORPUS_DIR"])  # once, for the article pages
     app.register_blueprint(pages)
     register_security_headers(app)
-
-    from .api import api
-    from .health import health
-
     app.register_api(api)
     app.register_api(health)
     # The spec flask-openapi3 derives from the same pydantic models that validate requests;
     # served without its UI bundles, which would load from elsewhere.
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     register_error_handlers(app)
-    from .slack import init_slack  # mounts /slack/events when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set
-
-    init_slack(app)
+    init_slack(app)  # mounts /slack/events when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set
     # Last, once every blueprint is registered: request ids and metrics, CORS, then rate limits.
     init_observability(app)
     init_cors(app)

@@ -7,11 +7,12 @@ import logging
 from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 
+from qa.feedback import FeedbackError
+
 from .errors import error_response
-from .feedback import FeedbackError, get_feedback_store
 from .observability import question_fields, record_answer
 from .schemas import AskRequest, AskResponse, ErrorResponse, FeedbackRequest, FeedbackResponse
-from .state import get_answerer
+from .state import get_answerer, get_feedback_store
 
 log = logging.getLogger(__name__)
 api = APIBlueprint("api", __name__, url_prefix="/api", abp_tags=[Tag(name="questions")])
@@ -51,9 +52,9 @@ def ask(body: AskRequest):
     record_answer(result)
     log.info(
         "answered",
-        extra={**question_fields(body.question), "turns": len(history), "answerable": result["answerable"]},
+        extra={**question_fields(body.question), "turns": len(history), "answerable": result.answerable},
     )
-    return result
+    return result.model_dump()
 
 
 @api.post(

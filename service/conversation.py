@@ -5,7 +5,8 @@ question as three hidden fields: ``q`` (the question), ``a`` (the answer) and ``
 references to the cited passages: document, offsets, highlighted sentence). The questions and
 answers are the API's ``history`` and are validated by the same ``AskRequest`` / ``Turn`` models,
 so the page accepts exactly what the API accepts. Citations carry no text: the passage is re-read
-from the article, so a tampered form can at worst point at another part of the article.
+from the article into the answer's own ``CitedPassage``, so a tampered form can at worst point at
+another part of the article.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, TypeAda
 from werkzeug.datastructures import MultiDict
 
 from index import Document
+from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K, trim_history
+from qa.models import CitedPassage, Highlight
 
-from .schemas import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, AskRequest, Turn
-
-TOP_K = 3  # passages shown under each answer
-MAX_CITES = 10  # the API's top_k ceiling
+from .schemas import AskRequest, Turn
 
 
 class ConversationError(ValueError):
@@ -37,6 +37,7 @@ class CiteRef(BaseModel):
     document: StrictStr = Field(max_length=200)
     start: StrictInt = Field(ge=0)
     end: StrictInt = Field(ge=0)
+    score: float
     highlight: tuple[StrictInt, StrictInt]
 
 
@@ -46,11 +47,11 @@ _TURNS = TypeAdapter(list[Turn])
 
 @dataclass
 class Exchange:
-    """One question and its answer, with the passages shown under the answer (API-shaped dicts)."""
+    """One question and its answer, with the passages shown under the answer."""
 
     question: str
     answer: str
-    passages: list[dict] = field(default_factory=list)
+    passages: list[CitedPassage] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
@@ -59,18 +60,19 @@ class Exchange:
 
     @property
     def passage_ids(self) -> list[str]:
-        return [p["id"] for p in self.passages]
+        return [p.id for p in self.passages]
 
     def cites_json(self) -> str:
         """The hidden ``cites`` field: what is needed to re-read each passage from the article."""
         return json.dumps(
             [
                 {
-                    "id": p["id"],
-                    "document": p["document"],
-                    "start": p["start"],
-                    "end": p["end"],
-                    "highlight": [p["highlight"]["start"], p["highlight"]["end"]],
+                    "id": p.id,
+                    "document": p.document,
+                    "start": p.start,
+                    "end": p.end,
+                    "score": p.score,
+                    "highlight": [p.highlight.start, p.highlight.end],
                 }
                 for p in self.passages
             ],
@@ -92,21 +94,16 @@ def trim(exchanges: list[Exchange]) -> list[Exchange]:
 
     Done before the page is rendered, so the form it carries is always one the server accepts.
     """
-    kept = list(exchanges)
-    while kept and (
-        2 * len(kept) > MAX_HISTORY_TURNS or sum(len(e.question) + len(e.answer) for e in kept) > MAX_HISTORY_CHARS
-    ):
-        kept.pop(0)
-    return kept
+    return trim_history(exchanges, turns=lambda _: 2, chars=lambda e: len(e.question) + len(e.answer))
 
 
-def _passages(raw: str, documents: Mapping[str, Document]) -> list[dict]:
+def _passages(raw: str, documents: Mapping[str, Document]) -> list[CitedPassage]:
     """Rebuild the cited passages of one exchange from the article, refusing references that do not fit it."""
     try:
         refs = _CITES.validate_json(raw or "[]")
     except ValidationError:
         raise ConversationError(_DAMAGED) from None
-    if len(refs) > MAX_CITES:
+    if len(refs) > MAX_TOP_K:
         raise ConversationError(_DAMAGED)
     passages = []
     for rank, ref in enumerate(refs, start=1):
@@ -119,17 +116,18 @@ def _passages(raw: str, documents: Mapping[str, Document]) -> list[dict]:
         if doc is None or paragraph is None or not 0 <= low < high <= ref.end - ref.start:
             raise ConversationError(_DAMAGED)
         passages.append(
-            {
-                "id": ref.id,
-                "rank": rank,
-                "document": doc.id,
-                "title": doc.title,
-                "paragraph": paragraph.number,
-                "start": ref.start,
-                "end": ref.end,
-                "text": doc.source[ref.start : ref.end],
-                "highlight": {"start": low, "end": high},
-            }
+            CitedPassage(
+                id=ref.id,
+                rank=rank,
+                document=doc.id,
+                title=doc.title,
+                paragraph=paragraph.number,
+                start=ref.start,
+                end=ref.end,
+                text=doc.source[ref.start : ref.end],
+                score=ref.score,
+                highlight=Highlight(start=low, end=high),
+            )
         )
     return passages
 

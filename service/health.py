@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from .schemas import Health
-from .state import get_state
+from .state import get_pipeline
 
 health = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
 
@@ -19,8 +19,8 @@ def healthz():
 @health.get("/readyz", responses={200: Health, 503: Health})
 def readyz():
     """The index is loaded and matches the corpus and the model."""
-    state = get_state()
-    if state.answerer is None:
-        return {"status": "unavailable", "reason": str(state.error)}, 503
-    manifest = state.answerer.retriever.index.manifest
+    pipeline = get_pipeline()
+    if pipeline.answerer is None:
+        return {"status": "unavailable", "reason": str(pipeline.error)}, 503
+    manifest = pipeline.answerer.retriever.index.manifest
     return {"status": "ready", "reason": f"{manifest['passages']} passages, model {manifest['model']}"}

@@ -21,7 +21,7 @@ import sys
 import time
 import uuid
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -32,6 +32,8 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+
+from qa.models import Answer
 
 log = logging.getLogger("service.access")
 
@@ -94,15 +96,13 @@ def configure_logging(config) -> None:
     root.addHandler(handler)
 
 
-def record_answer(answer: dict) -> None:
+def record_answer(answer: Answer) -> None:
     """Count an answer (call wherever a question is answered: API, page, Slack)."""
-    ANSWERS.labels(answerable=str(bool(answer.get("answerable"))).lower()).inc()
+    ANSWERS.labels(answerable=str(answer.answerable).lower()).inc()
 
 
 def question_fields(question: str) -> dict:
     """What a log line may say about a question: its length, and its text only with LOG_QUESTIONS."""
-    from flask import current_app
-
     fields: dict = {"question_chars": len(question)}
     if current_app.config.get("LOG_QUESTIONS") is True:
         fields["question"] = question

@@ -17,12 +17,14 @@ from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from index import CorpusError, Document, IndexError_, load_corpus
+from qa import limits
+from qa.feedback import FeedbackError
+from qa.models import CitedPassage
 
 from .conversation import ConversationError, Exchange, ask_request, history, parse_exchanges, trim
-from .feedback import FeedbackError, get_feedback_store
 from .observability import record_answer
-from .schemas import MAX_QUESTION_CHARS, FeedbackRequest
-from .state import get_answerer
+from .schemas import FeedbackRequest
+from .state import get_answerer, get_feedback_store
 
 log = logging.getLogger(__name__)
 pages = Blueprint("pages", __name__)
@@ -72,7 +74,7 @@ def render_chat(
             rated=rated or {},
             examples=EXAMPLE_QUESTIONS,
             documents=list(get_documents().values()),
-            max_question=MAX_QUESTION_CHARS,
+            limits=limits.as_json(),
         ),
         status,
     )
@@ -102,7 +104,7 @@ def ask():
         message = "Answers are unavailable right now: the article index is not loaded. Try again shortly."
         return render_chat(exchanges, draft=draft, error=message, status=503)
     record_answer(result)
-    exchanges = trim([*exchanges, Exchange(body.question, result["answer"], result["passages"])])
+    exchanges = trim([*exchanges, Exchange(body.question, result.answer, result.passages)])
     return render_chat(exchanges)
 
 
@@ -179,8 +181,8 @@ def split_at(text: str, start: int, end: int) -> tuple[str, str, str]:
 
 
 @pages.app_template_global()
-def article_url(passage: Mapping) -> str:
+def article_url(passage: CitedPassage) -> str:
     """The reader's link for a citation: the paragraph's anchor, with the sentence's offsets to highlight."""
-    start = passage["start"] + passage["highlight"]["start"]
-    end = passage["start"] + passage["highlight"]["end"]
-    return url_for("pages.article", document=passage["document"], s=start, e=end, _anchor=f"p{passage['paragraph']}")
+    start = passage.start + passage.highlight.start
+    end = passage.start + passage.highlight.end
+    return url_for("pages.article", document=passage.document, s=start, e=end, _anchor=f"p{passage.paragraph}")

@@ -1,4 +1,8 @@
-"""The API's request and response shapes, declared once: they validate requests and make /openapi.json."""
+"""The API's request and response shapes, declared once: they validate requests and make /openapi.json.
+
+The answer's shape is the core's own ``qa.models.Answer``: what the answerer returns is what the
+API serialises and documents.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
-MAX_QUESTION_CHARS = 1000
+from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, MAX_TURN_CHARS, TOP_K
+from qa.models import Answer as AskResponse
+
 # Some character that is white space neither to Python nor to JSON Schema's (ECMA) regexes: the two
 # disagree on \s (\x1c-\x1f, \x85, \ufeff), so the class is spelled out and means the same to both.
 NOT_BLANK = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
-MAX_HISTORY_TURNS = 20
-MAX_TURN_CHARS = 4000
-MAX_HISTORY_CHARS = 20000
+__all__ = ["AskRequest", "AskResponse", "ErrorResponse", "FeedbackRequest", "FeedbackResponse", "Health", "Turn"]
 
 
 class Turn(BaseModel):
@@ -31,16 +35,18 @@ class AskRequest(BaseModel):
     question: StrictStr = Field(
         min_length=1,
         max_length=MAX_QUESTION_CHARS,
-        description="The question, 1 to 1000 characters, not all white space.",
+        description=f"The question, 1 to {MAX_QUESTION_CHARS} characters, not all white space.",
         # Stated in the spec; enforced by not_blank below, which words the error for a person.
         json_schema_extra={"pattern": NOT_BLANK.pattern},
     )
     history: list[Turn] = Field(
         default_factory=list,
         max_length=MAX_HISTORY_TURNS,
-        description="Earlier turns, oldest first (at most 20, 20,000 characters in all).",
+        description=(
+            f"Earlier turns, oldest first (at most {MAX_HISTORY_TURNS}, {MAX_HISTORY_CHARS:,} characters in all)."
+        ),
     )
-    top_k: StrictInt = Field(3, ge=1, le=10, description="How many passages to return.")
+    top_k: StrictInt = Field(TOP_K, ge=1, le=MAX_TOP_K, description="How many passages to return.")
 
     @field_validator("top_k", mode="before")
     @classmethod
@@ -71,39 +77,13 @@ class FeedbackRequest(BaseModel):
     rating: Literal["up", "down"]
     question: StrictStr = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     answer: StrictStr = Field(max_length=MAX_TURN_CHARS)
-    passage_ids: list[StrictStr] = Field(default_factory=list, max_length=10)
+    passage_ids: list[StrictStr] = Field(default_factory=list, max_length=MAX_TOP_K)
     comment: StrictStr = Field("", max_length=2000)
 
 
 class FeedbackResponse(BaseModel):
     id: int
     stored: bool
-
-
-class Highlight(BaseModel):
-    start: int = Field(description="Start of the answering sentence within the passage text.")
-    end: int
-
-
-class PassageOut(BaseModel):
-    id: str
-    rank: int
-    document: str = Field(description="Document id (the corpus file name without .txt).")
-    title: str
-    paragraph: int = Field(description="Paragraph number as a reader counts (0 is the standfirst).")
-    start: int = Field(description="Character offset of the passage in the document's source text.")
-    end: int
-    text: str
-    score: float
-    highlight: Highlight
-
-
-class AskResponse(BaseModel):
-    answer: str
-    answerable: bool
-    passages: list[PassageOut]
-    confidence: float
-    took_ms: float
 
 
 class ErrorBody(BaseModel):

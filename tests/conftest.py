@@ -111,7 +111,7 @@ class RedisServer:
     def __init__(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
-            pytest.fail("redis-server is not installed (apt-get install redis-server; .ci/run does it)")
+            pytest.fail("redis-server is not installed (apt-get install redis-server; `make test` does it as root)")
         self.port = free_port()
         self.uri = f"redis://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(

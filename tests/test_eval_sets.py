@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.evaluate import load_jsonl, norm
+from qa.evaluate import load_jsonl, norm
 
 from .conftest import CORPUS, ROOT
 

@@ -7,13 +7,13 @@
 (function () {
   "use strict";
 
-  // The API's history limits (service/schemas.py); older exchanges are dropped to stay within them.
-  const MAX_TURNS = 20;
-  const MAX_HISTORY_CHARS = 20000;
-  const TOP_K = 3;
-
   const form = document.getElementById("chat");
   if (!form) return;
+  // The API's limits, handed over by the page (qa/limits.py); older exchanges are dropped to stay within them.
+  const limits = JSON.parse(form.dataset.limits);
+  const MAX_TURNS = limits.maxHistoryTurns;
+  const MAX_HISTORY_CHARS = limits.maxHistoryChars;
+  const TOP_K = limits.topK;
   const box = document.getElementById("question");
   const transcript = document.getElementById("transcript");
   const examples = document.getElementById("examples");
@@ -194,7 +194,7 @@
     answer.append(feedbackGroup(turn));
     node.append(answer);
     const cites = result.passages.map(function (p) {
-      return { id: p.id, document: p.document, start: p.start, end: p.end, highlight: [p.highlight.start, p.highlight.end] };
+      return { id: p.id, document: p.document, start: p.start, end: p.end, score: p.score, highlight: [p.highlight.start, p.highlight.end] };
     });
     node.append(hidden("q", question), hidden("a", result.answer), hidden("cites", JSON.stringify(cites)));
     return node;

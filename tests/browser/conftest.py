@@ -1,6 +1,6 @@
 """A real Chromium (Debian's /usr/bin/chromium, driven by Playwright) against the session's real gunicorn.
 
-No browser is ever downloaded: `playwright install` is not used; .ci/run installs Debian's chromium.
+No browser is ever downloaded: `playwright install` is not used; `make test` installs Debian's chromium (scripts/system-packages).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from service.feedback import FeedbackStore
+from qa.feedback import FeedbackStore
 
 ESCAPE_Q = "How did El Bali try to escape?"
 WINDOW = "jumped out of a window"

@@ -97,9 +97,9 @@ def test_altered_file_with_matching_checksum_but_wrong_shape_is_refused(built):
     offsets = np.load(out / "token_offsets.npy")
     np.save(out / "token_offsets.npy", offsets[:-1])
     manifest = json.loads((out / "manifest.json").read_text())
-    from index.store import _sha256
+    from index.encoder import file_sha256
 
-    manifest["files"]["token_offsets.npy"] = _sha256(out / "token_offsets.npy")
+    manifest["files"]["token_offsets.npy"] = file_sha256(out / "token_offsets.npy")
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexCorrupt, match="disagree"):
         load_index(out, corpus, encoder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.answers import MAX_ANSWER_WORDS
+from qa.answers import MAX_ANSWER_WORDS
 
 
 def ask(client, **body):

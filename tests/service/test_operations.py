@@ -234,7 +234,7 @@ def test_missing_model_stops_gunicorn_with_one_line(tmp_path, index_dir, corpus_
 
 WRITER = """
 import sys
-from service.feedback import FeedbackStore
+from qa.feedback import FeedbackStore
 store = FeedbackStore(sys.argv[1])
 print("ready", flush=True)
 n = 0

@@ -9,8 +9,8 @@ from html.parser import HTMLParser
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from service.feedback import FeedbackStore
-from service.schemas import MAX_HISTORY_TURNS
+from qa.feedback import FeedbackStore
+from qa.limits import MAX_HISTORY_TURNS
 
 ESCAPE_QUESTION = "How did El Bali try to escape?"
 ESCAPE_SENTENCE = "jumped out of a window"

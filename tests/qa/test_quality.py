@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service.answers import Answerer
-from service.evaluate import evaluate
+from qa.answers import Answerer
+from qa.evaluate import evaluate
 
 from ..conftest import EVAL_DIR, ROOT
 

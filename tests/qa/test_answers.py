@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index import Hit, Passage, Sentence
-from service.answers import MAX_ANSWER_WORDS, Answerer, answer_sentences, compose_answer
+from qa.answers import MAX_ANSWER_WORDS, Answerer, answer_sentences, compose_answer
 
 
 def passage_of(*texts: str) -> Passage:
@@ -64,5 +64,5 @@ def test_companion_modes_for_the_ablation(mode, expected):
 
 def test_real_answer_reaches_past_the_sentence_that_names_the_subject(retriever):
     reply = Answerer(retriever).ask("Who is the lawyer for Amghar's family?")
-    assert "Virginie Taelman" in reply["answer"]
-    assert len(reply["answer"].split()) <= MAX_ANSWER_WORDS
+    assert "Virginie Taelman" in reply.answer
+    assert len(reply.answer.split()) <= MAX_ANSWER_WORDS

@@ -1,4 +1,4 @@
-"""service.evaluate: the score.py metrics in-process, and the ablation report."""
+"""qa.evaluate: the score.py metrics in-process, and the ablation report."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from service.answers import Answerer
-from service.evaluate import ablation, evaluate
+from qa.answers import Answerer, AnswerOptions
+from qa.evaluate import ablation, evaluate, variants
 
 
 @pytest.fixture()
@@ -34,7 +34,7 @@ def test_evaluate_reports_every_score_py_metric(retriever, questions):
     assert expected <= set(metrics)
 
 
-def test_ablation_switches_each_part_off_and_restores_it(retriever, questions):
+def test_ablation_runs_each_variant_on_its_own_pipeline_and_leaves_the_serving_one_alone(retriever, questions):
     answerer = Answerer(retriever)
     weights, power = retriever.weights, retriever.idf_power
     rows = ablation(answerer, questions)
@@ -48,18 +48,29 @@ def test_ablation_switches_each_part_off_and_restores_it(retriever, questions):
     )
     assert all("hit@1" in m for _, m in rows)
     assert retriever.weights == weights and retriever.idf_power == power
-    assert answerer.use_history and answerer.companion == "coverage"
+    assert answerer.options == AnswerOptions()
+
+
+def test_each_variant_changes_one_stage_of_a_copy(retriever):
+    answerer = Answerer(retriever)
+    found = dict(variants(answerer))
+    assert found["all signals"] is answerer
+    assert found["without passage_maxsim"].retriever.weights.passage_maxsim == 0
+    assert found["without passage_maxsim"].retriever.index is retriever.index
+    assert found["query tokens: unweighted"].retriever.idf_power == 0
+    assert found["without follow-up context"].options.use_history is False
+    assert found["answer: best sentence only"].options.companion == "none"
 
 
 def test_cli_refuses_a_missing_folder(tmp_path, capsys):
-    from service.evaluate import main
+    from qa.evaluate import main
 
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
 
 
 def test_ablation_prints_as_a_markdown_table(retriever, questions):
-    from service.evaluate import markdown_table
+    from qa.evaluate import markdown_table
 
     table = markdown_table(ablation(Answerer(retriever), questions)).splitlines()
     assert table[0].startswith("| pipeline | hit@1 | hit@3 | mrr | answer | conv_hit@3 | abstain_oos |")

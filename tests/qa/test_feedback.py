@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from service.feedback import FeedbackError, FeedbackStore
+from qa.feedback import FeedbackError, FeedbackStore
 
 
 def test_feedback_is_stored_with_question_answer_and_passages(client, app):
@@ -48,7 +48,7 @@ def test_export_writes_jsonl(tmp_path):
     store.record("up", "Q1", "A1", ["d:1:1"], source="web")
     store.record("down", "Q2", "A2", [], source="slack")
     out = subprocess.run(
-        [sys.executable, "-m", "service.feedback", "export", "--db", str(db)],
+        [sys.executable, "-m", "qa.feedback", "export", "--db", str(db)],
         capture_output=True,
         text=True,
         check=True,

@@ -4,55 +4,68 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
 from index import Hit, Passage, Retriever, Sentence
 
 from .followups import retrieval_query
+from .limits import TOP_K
+from .models import Answer, CitedPassage, Highlight
+from .settings import ABSTAIN_THRESHOLD
 
 MAX_ANSWER_WORDS = 60
 NOT_COVERED = "The article doesn't say. Nothing in it answers this question, so no passage is cited."
 
+Companion = Literal["coverage", "next", "none"]
 
-@dataclass
-class Answerer:
-    """Answers questions from the article with a retriever built once per process.
 
-    ``threshold`` is the lowest top sentence cosine that counts as covered by the article: on the
-    dev set in-scope questions reach at least 0.41 and out-of-scope ones at most 0.27, so the
-    midpoint 0.34 separates them with a margin on both sides (re-measure with service.evaluate).
+@dataclass(frozen=True)
+class AnswerOptions:
+    """How answers are made; the defaults are what the service serves, the others are for ablations.
+
+    ``threshold``: the lowest top sentence cosine that counts as covered (``qa.settings``).
+    ``use_history``: whether a follow-up borrows the earlier question (``qa.followups``).
+    ``companion``: which sentence joins the best one in the answer (``answer_sentences``).
     """
 
-    retriever: Retriever
-    threshold: float = 0.34
-    use_history: bool = True  # switches for the ablation report (service.evaluate --ablation)
-    companion: str = "coverage"  # see answer_sentences
+    threshold: float = ABSTAIN_THRESHOLD
+    use_history: bool = True
+    companion: Companion = "coverage"
 
-    def ask(self, question: str, history: list[dict] | None = None, top_k: int = 3) -> dict:
-        """The API's answer object for ``question`` given the conversation so far."""
+
+@dataclass(frozen=True)
+class Answerer:
+    """Answers questions from the article with a retriever built once per process."""
+
+    retriever: Retriever
+    options: AnswerOptions = field(default_factory=AnswerOptions)
+
+    def ask(self, question: str, history: list[dict] | None = None, top_k: int = TOP_K) -> Answer:
+        """The answer to ``question`` given the conversation so far."""
         started = time.perf_counter()
-        query = retrieval_query(question, history or []) if self.use_history else question
+        query = retrieval_query(question, history or []) if self.options.use_history else question
         result = self.retriever.search(query, top_k=top_k)
-        answerable = bool(result.hits) and result.confidence >= self.threshold
+        answerable = bool(result.hits) and result.confidence >= self.options.threshold
         if answerable:
-            span = answer_sentences(result.hits[0], self.companion)
+            span = answer_sentences(result.hits[0], self.options.companion)
             answer = compose_answer(span, result.hits[0].passage)
-            passages = [passage_json(1, result.hits[0], span)]
-            passages += [passage_json(rank, hit) for rank, hit in enumerate(result.hits[1:], start=2)]
+            passages = [cited_passage(1, result.hits[0], span)]
+            passages += [cited_passage(rank, hit) for rank, hit in enumerate(result.hits[1:], start=2)]
         else:
             answer, passages = NOT_COVERED, []
-        return {
-            "answer": answer,
-            "answerable": answerable,
-            "passages": passages,
-            "confidence": round(result.confidence, 4),
-            "took_ms": round((time.perf_counter() - started) * 1000, 2),
-        }
+        return Answer(
+            answer=answer,
+            answerable=answerable,
+            passages=passages,
+            confidence=round(result.confidence, 4),
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
 
 
-def answer_sentences(hit: Hit, companion: str = "coverage") -> list[Sentence]:
+def answer_sentences(hit: Hit, companion: Companion = "coverage") -> list[Sentence]:
     """The sentences the answer is drawn from, in article order: the best one and a companion.
 
     The best-matching sentence is often the one that names the question's subject ("Marc
@@ -69,9 +82,9 @@ def answer_sentences(hit: Hit, companion: str = "coverage") -> list[Sentence]:
     """
     sentences = hit.passage.sentences
     k = sentences.index(hit.sentence)
-    room = MAX_ANSWER_WORDS - 1 - _words(hit.sentence)  # one word for the marker
+    room = MAX_ANSWER_WORDS - 1 - hit.sentence.words  # one word for the marker
     if companion == "next":
-        picks = [k + 1] if k + 1 < len(sentences) and _words(sentences[k + 1]) <= room else []
+        picks = [k + 1] if k + 1 < len(sentences) and sentences[k + 1].words <= room else []
     elif companion == "coverage" and len(hit.token_matches) == len(sentences):
         gains = np.maximum(hit.token_matches - hit.token_matches[k], 0.0).sum(axis=1)
         # Neighbours first, so that they win ties: the next sentence often finishes the thought, the
@@ -80,17 +93,13 @@ def answer_sentences(hit: Hit, companion: str = "coverage") -> list[Sentence]:
         fits = [
             j
             for j in order
-            if _words(sentences[j]) + (abs(j - k) > 1) <= room  # "…" is a word
+            if sentences[j].words + (abs(j - k) > 1) <= room  # "…" is a word
             and (abs(j - k) == 1 or gains[j] > 1e-6)  # a sentence further off must add something
         ]
         picks = [max(fits, key=lambda j: gains[j])] if fits else []  # max keeps the first of equals
     else:
         picks = []
     return [sentences[i] for i in sorted([k, *picks])]
-
-
-def _words(sentence: Sentence) -> int:
-    return len(sentence.text.split())
 
 
 def compose_answer(sentences: list[Sentence], passage: Passage | None = None) -> str:
@@ -110,23 +119,23 @@ def compose_answer(sentences: list[Sentence], passage: Passage | None = None) ->
     return " ".join(words) + " [1]"
 
 
-def passage_json(rank: int, hit: Hit, span: list[Sentence] | None = None) -> dict:
-    """A cited passage as the API returns it.
+def cited_passage(rank: int, hit: Hit, span: list[Sentence] | None = None) -> CitedPassage:
+    """A cited passage as the answer carries it.
 
     ``highlight`` marks, within ``text``, what the answer was drawn from (``span``) in the first
     passage, and the best-matching sentence in the others.
     """
     p = hit.passage
     span = span or [hit.sentence]
-    return {
-        "id": p.id,
-        "rank": rank,
-        "document": p.document,
-        "title": p.title,
-        "paragraph": p.paragraph,
-        "start": p.start,
-        "end": p.end,
-        "text": p.text,
-        "score": round(hit.score, 4),
-        "highlight": {"start": span[0].start - p.start, "end": span[-1].end - p.start},
-    }
+    return CitedPassage(
+        id=p.id,
+        rank=rank,
+        document=p.document,
+        title=p.title,
+        paragraph=p.paragraph,
+        start=p.start,
+        end=p.end,
+        text=p.text,
+        score=round(hit.score, 4),
+        highlight=Highlight(start=span[0].start - p.start, end=span[-1].end - p.start),
+    )

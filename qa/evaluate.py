@@ -1,12 +1,13 @@
 """Score the answering pipeline in-process on question files in the format of shared/eval.
 
-    python -m service.evaluate DIR [--json] [--ablation]
+    python -m qa.evaluate DIR [--json] [--ablation [--markdown]] [--fit N]
 
 DIR holds any of questions.jsonl ({"question", "answers"}), conversations.jsonl ({"turns",
 "answers"}) and out_of_scope.jsonl ({"question"}). The metrics are those of shared/eval/score.py
 (hit@1, hit@3, MRR, answer, abstention, follow-ups), computed without HTTP so anyone can measure
-the pipeline on their own questions. ``--ablation`` repeats the run with each retrieval signal
-switched off, to show what each one buys.
+the pipeline on their own questions. ``--ablation`` repeats the run with each stage switched off
+or replaced, each time on a pipeline built for it (the serving one is never altered), to show
+what each one buys.
 """
 
 from __future__ import annotations
@@ -18,11 +19,17 @@ import re
 import statistics
 import sys
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
+from index import IndexError_
+from index.chunking import word_count
+
 from .answers import MAX_ANSWER_WORDS, Answerer
+from .models import Answer
+from .pipeline import build_pipeline
+from .settings import SettingError, load_settings
 
 _QUOTES = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
 
@@ -42,17 +49,19 @@ def load_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def rank_of(answers: list[str], passages: list[dict]) -> int | None:
+def rank_of(answers: list[str], reply: Answer) -> int | None:
+    """Where the first passage holding one of ``answers`` is ranked (0 is first), or None."""
     wanted = [norm(a) for a in answers]
-    for i, passage in enumerate(passages):
-        if any(w in norm(passage["text"]) for w in wanted):
+    for i, passage in enumerate(reply.passages):
+        if any(w in norm(passage.text) for w in wanted):
             return i
     return None
 
 
-def answer_ok(answers: list[str], reply: dict) -> bool:
-    text = reply["answer"]
-    return len(text.split()) <= MAX_ANSWER_WORDS and any(norm(a) in norm(text) for a in answers)
+def answer_ok(answers: list[str], reply: Answer) -> bool:
+    """The answer field is within the word limit and holds one of ``answers``."""
+    text = reply.answer
+    return word_count(text) <= MAX_ANSWER_WORDS and any(norm(a) in norm(text) for a in answers)
 
 
 def evaluate(answerer: Answerer, directory: Path, top_k: int = 3) -> dict:
@@ -65,11 +74,11 @@ def evaluate(answerer: Answerer, directory: Path, top_k: int = 3) -> dict:
     ranks, answered, abstained, words, latencies = [], [], [], [], []
     for q in questions:
         reply = answerer.ask(q["question"], [], top_k)
-        latencies.append(reply["took_ms"])
-        ranks.append(rank_of(q["answers"], reply["passages"]))
+        latencies.append(reply.took_ms)
+        ranks.append(rank_of(q["answers"], reply))
         answered.append(answer_ok(q["answers"], reply))
-        abstained.append(not reply["answerable"])
-        words += [len(p["text"].split()) for p in reply["passages"]]
+        abstained.append(not reply.answerable)
+        words += [word_count(p.text) for p in reply.passages]
     if questions:
         n = len(questions)
         metrics["hit@1"] = sum(r == 0 for r in ranks) / n
@@ -83,16 +92,22 @@ def evaluate(answerer: Answerer, directory: Path, top_k: int = 3) -> dict:
         history: list[dict] = []
         for turn in c["turns"][:-1]:
             reply = answerer.ask(turn, history, top_k)
-            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": reply["answer"]}]
+            history += [{"role": "user", "content": turn}, {"role": "assistant", "content": reply.answer}]
         reply = answerer.ask(c["turns"][-1], history, top_k)
-        r = rank_of(c["answers"], reply["passages"])
+        r = rank_of(c["answers"], reply)
         hits.append(r is not None and r < 3)
     if conversations:
         metrics["conv_hit@3"] = sum(hits) / len(conversations)
     if out_of_scope:
-        metrics["abstain_oos"] = sum(
-            not answerer.ask(o["question"], [], top_k)["answerable"] for o in out_of_scope
-        ) / len(out_of_scope)
+        # As score.py: abstain_near over the questions marked "kind": "near" (about the article's
+        # subject but not answered by it), abstain_general over the rest, when the file marks any.
+        refused = [not answerer.ask(o["question"], [], top_k).answerable for o in out_of_scope]
+        metrics["abstain_oos"] = sum(refused) / len(refused)
+        near = [r for o, r in zip(out_of_scope, refused, strict=True) if o.get("kind") == "near"]
+        if near:
+            general = [r for o, r in zip(out_of_scope, refused, strict=True) if o.get("kind") != "near"]
+            metrics["abstain_near"] = sum(near) / len(near)
+            metrics["abstain_general"] = sum(general) / len(general) if general else 1.0
     if words:
         metrics["words/passage"] = statistics.mean(words)
         metrics["max_words"] = max(words)
@@ -105,7 +120,17 @@ def format_metrics(metrics: dict) -> str:
     return " ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in metrics.items() if k != "misses")
 
 
-ABLATION_COLUMNS = ("hit@1", "hit@3", "mrr", "answer", "conv_hit@3", "abstain_oos", "false_abstain", "words/passage")
+ABLATION_COLUMNS = (
+    "hit@1",
+    "hit@3",
+    "mrr",
+    "answer",
+    "conv_hit@3",
+    "abstain_oos",
+    "abstain_near",
+    "false_abstain",
+    "words/passage",
+)
 
 
 def markdown_table(rows: list[tuple[str, dict]]) -> str:
@@ -116,34 +141,32 @@ def markdown_table(rows: list[tuple[str, dict]]) -> str:
     return "\n".join(lines)
 
 
-@contextmanager
-def switched(obj: object, name: str, value: object) -> Iterator[None]:
-    """``obj.name`` set to ``value`` for the block, then put back as it was (also on an error)."""
-    saved = getattr(obj, name)
-    setattr(obj, name, value)
-    try:
-        yield
-    finally:
-        setattr(obj, name, saved)
+def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
+    """The serving pipeline, then one pipeline per stage switched off or replaced, sharing its index."""
+    retriever, options = answerer.retriever, answerer.options
+    full = retriever.weights
+
+    def ranked(**change: object) -> Answerer:
+        return dataclasses.replace(answerer, retriever=retriever.configured(**change))
+
+    def answered(**change: object) -> Answerer:
+        return dataclasses.replace(answerer, options=dataclasses.replace(options, **change))
+
+    rows = [("all signals", answerer)]
+    rows += [(f"without {f.name}", ranked(weights=full.without(f.name))) for f in dataclasses.fields(full)]
+    rows += [
+        ("query tokens: idf, not squared", ranked(idf_power=1.0)),
+        ("query tokens: unweighted", ranked(idf_power=0.0)),
+        ("without follow-up context", answered(use_history=False)),
+        ("answer: best + next sentence", answered(companion="next")),
+        ("answer: best sentence only", answered(companion="none")),
+    ]
+    return rows
 
 
 def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
     """The metrics with everything on, then with each stage switched off or replaced in turn."""
-    retriever = answerer.retriever
-    full = retriever.weights
-    variants = [(f"without {f.name}", retriever, "weights", full.without(f.name)) for f in dataclasses.fields(full)]
-    variants += [
-        ("query tokens: idf, not squared", retriever, "idf_power", 1.0),
-        ("query tokens: unweighted", retriever, "idf_power", 0.0),
-        ("without follow-up context", answerer, "use_history", False),
-        ("answer: best + next sentence", answerer, "companion", "next"),
-        ("answer: best sentence only", answerer, "companion", "none"),
-    ]
-    rows = [("all signals", evaluate(answerer, directory))]
-    for label, obj, name, value in variants:
-        with switched(obj, name, value):
-            rows.append((label, evaluate(answerer, directory)))
-    return rows
+    return [(label, evaluate(variant, directory)) for label, variant in variants(answerer)]
 
 
 def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) -> dict:
@@ -152,8 +175,6 @@ def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) 
     For each question, the weights chosen on all the other questions are scored on it; the mean of
     those held-out scores estimates what the search is worth on unseen questions of the same kind.
     """
-    import numpy as np
-
     questions = load_jsonl(Path(directory) / "questions.jsonl")
     retriever = answerer.retriever
     original = retriever.weights
@@ -168,16 +189,16 @@ def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) 
     # per candidate, per question: (hit@1, hit@3, reciprocal rank, answer)
     table = np.zeros((len(candidates), len(questions), 4))
     for c, weights in enumerate(candidates):
-        with switched(retriever, "weights", weights):
-            for i, q in enumerate(questions):
-                reply = answerer.ask(q["question"], [], 3)
-                r = rank_of(q["answers"], reply["passages"])
-                table[c, i] = (
-                    r == 0,
-                    r is not None and r < 3,
-                    1 / (r + 1) if r is not None else 0,
-                    answer_ok(q["answers"], reply),
-                )
+        candidate = dataclasses.replace(answerer, retriever=retriever.configured(weights=weights))
+        for i, q in enumerate(questions):
+            reply = candidate.ask(q["question"], [], 3)
+            r = rank_of(q["answers"], reply)
+            table[c, i] = (
+                r == 0,
+                r is not None and r < 3,
+                1 / (r + 1) if r is not None else 0,
+                answer_ok(q["answers"], reply),
+            )
     objective = table[:, :, 2] + 0.5 * table[:, :, 3]
     best = int(np.argmax(objective.sum(axis=1)))
     held_out = []
@@ -195,7 +216,7 @@ def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m service.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m qa.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("dir", type=Path, help="folder with questions.jsonl, conversations.jsonl, out_of_scope.jsonl")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
@@ -206,20 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.dir.is_dir():
         print(f"error: {args.dir} is not a folder", file=sys.stderr)
         return 2
-    from . import create_app
-    from .state import get_answerer
-
-    app = create_app()
-    with app.app_context():
-        answerer = get_answerer()
-        if args.fit:
-            print(json.dumps(fit(answerer, args.dir, samples=args.fit), indent=2))
-            return 0
-        if args.ablation:
-            rows = ablation(answerer, args.dir)
-            print(markdown_table(rows) if args.markdown else "\n".join(f"{n:32s} {format_metrics(m)}" for n, m in rows))
-            return 0
-        metrics = evaluate(answerer, args.dir)
+    try:
+        answerer = build_pipeline(load_settings()).require()
+    except (SettingError, IndexError_) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if args.fit:
+        print(json.dumps(fit(answerer, args.dir, samples=args.fit), indent=2))
+        return 0
+    if args.ablation:
+        rows = ablation(answerer, args.dir)
+        print(markdown_table(rows) if args.markdown else "\n".join(f"{n:32s} {format_metrics(m)}" for n, m in rows))
+        return 0
+    metrics = evaluate(answerer, args.dir)
     if args.json:
         print(json.dumps(metrics))
     else:

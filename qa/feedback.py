@@ -1,6 +1,6 @@
 """Reader feedback (👍 / 👎 on an answer), kept in SQLite so it can become evaluation questions.
 
-    python -m service.feedback export [--db PATH] [--out FILE]   # JSONL, one rating a line
+    python -m qa.feedback export [--db PATH] [--out FILE]   # JSONL, one rating a line
 
 The database runs in WAL mode, so a process killed mid-write never leaves a corrupt file, and a
 full disk or a read-only path surfaces as ``FeedbackError`` with a message, never a half row.
@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from flask import current_app
+from . import sqlite
+from .settings import SettingError, load_settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -42,10 +43,7 @@ class FeedbackStore:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=10)
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=NORMAL")
+        connection = sqlite.connect(self.path)
         connection.execute(SCHEMA)
         return connection
 
@@ -82,24 +80,19 @@ class FeedbackStore:
         return [{**dict(row), "passage_ids": json.loads(row["passage_ids"])} for row in rows]
 
 
-def get_feedback_store() -> FeedbackStore:
-    """The app's feedback store (path from the FEEDBACK_DB setting)."""
-    return current_app.extensions["feedback"]
-
-
 def main(argv: list[str] | None = None) -> int:
-    from .config import DEFAULTS
-
     parser = argparse.ArgumentParser(
-        prog="python -m service.feedback", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="python -m qa.feedback", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("command", choices=["export"])
     parser.add_argument("--db", default=None, help="SQLite file (default: QA_FEEDBACK_DB or the app default)")
     parser.add_argument("--out", default="-", help="output file, - for standard output")
     args = parser.parse_args(argv)
-    import os
-
-    db = args.db or os.environ.get("QA_FEEDBACK_DB") or DEFAULTS["FEEDBACK_DB"]
+    try:
+        db = args.db or load_settings()["FEEDBACK_DB"]
+    except SettingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     rows = FeedbackStore(db).all()
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     if args.out == "-":

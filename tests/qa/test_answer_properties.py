@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index import Sentence
-from service.answers import MAX_ANSWER_WORDS, NOT_COVERED, Answerer, compose_answer
+from qa.answers import MAX_ANSWER_WORDS, NOT_COVERED, Answerer, compose_answer
+from qa.models import Answer
 
 ODD = st.sampled_from(
     [
@@ -49,7 +50,9 @@ def sources(corpus_dir):
 @given(question=QUESTION, top_k=st.integers(min_value=1, max_value=10), with_history=st.booleans())
 def test_any_question_gets_a_well_formed_answer(answerer, sources, question, top_k, with_history):
     history = [{"role": "user", "content": question[:4000]}, {"role": "assistant", "content": "\x00"}]
-    reply = answerer.ask(question, history if with_history else [], top_k)
+    answer = answerer.ask(question, history if with_history else [], top_k)
+    assert isinstance(answer, Answer)
+    reply = answer.model_dump()  # as the API serialises it
     assert set(reply) == {"answer", "answerable", "passages", "confidence", "took_ms"}
     if not reply["answerable"]:
         assert reply["answer"] == NOT_COVERED and reply["passages"] == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.followups import needs_context, retrieval_query
+from qa.followups import needs_context, retrieval_query
 
 HISTORY = [
     {"role": "user", "content": "Who is Marouane El Bali?"},

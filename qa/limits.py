@@ -1,0 +1,43 @@
+"""The limits on a question and the conversation it carries, and the rule that keeps a conversation within them.
+
+One place for the numbers: the API's request schema, the chat page (server and ``app.js``, which
+the page hands them to) and the Slack bot all read them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+MAX_QUESTION_CHARS = 1000
+MAX_HISTORY_TURNS = 20
+MAX_TURN_CHARS = 4000
+MAX_HISTORY_CHARS = 20_000
+TOP_K = 3  # passages returned when the request does not say
+MAX_TOP_K = 10
+
+T = TypeVar("T")
+
+
+def as_json() -> dict[str, int]:
+    """The limits a browser needs, as the page hands them to app.js."""
+    return {
+        "maxQuestionChars": MAX_QUESTION_CHARS,
+        "maxHistoryTurns": MAX_HISTORY_TURNS,
+        "maxHistoryChars": MAX_HISTORY_CHARS,
+        "topK": TOP_K,
+    }
+
+
+def trim_history(
+    items: Sequence[T], turns: Callable[[T], int] = lambda _: 1, chars: Callable[[T], int] = lambda t: len(t["content"])
+) -> list[T]:
+    """The latest ``items`` that fit the history limits: the oldest are dropped first.
+
+    An item is a turn (a ``{"role", "content"}`` dict, by default) or a group of turns, such as
+    the page's question-and-answer exchange, counted by ``turns`` and ``chars``.
+    """
+    kept = list(items)
+    while kept and (sum(turns(i) for i in kept) > MAX_HISTORY_TURNS or sum(chars(i) for i in kept) > MAX_HISTORY_CHARS):
+        kept.pop(0)
+    return kept
