@@ -36,6 +36,7 @@ run: index
 test: system-packages install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m bench.audit requirements.txt
 	$(PY) -m pytest
 
@@ -47,4 +48,4 @@ eval: index
 	$(PY) -m qa.evaluate ../shared/eval
 
 clean:
-	rm -rf $(VENV) index/data .pytest_cache .ruff_cache
+	rm -rf $(VENV) index/data .pytest_cache .ruff_cache .mypy_cache

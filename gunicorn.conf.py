@@ -93,6 +93,8 @@ def on_starting(server):
 
 def child_exit(server, worker):
     """A dead worker's live gauges leave /metrics; its counters stay in the totals."""
+    # Not at the top: prometheus_client picks its multiprocess mode when first imported, so only after
+    # PROMETHEUS_MULTIPROC_DIR is set above (workers, forked from this master, inherit the module).
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     service = Gunicorn({**env, "QA_QUERY_CACHE_SIZE": "0"}, args.workers)
     try:
-        service.ready_s = service.wait_ready()
+        ready_s = service.wait_ready()
         wrk(service.url, script, 2, 3)  # warm-up
         for c in levels:
             rows.append((f"c={c} (no cache)", wrk(service.url, script, c, duration)))
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         service.stop()
     cached = Gunicorn(env, args.workers)
     try:
-        cached.ready_s = cached.wait_ready()
+        cached_ready_s = cached.wait_ready()
         wrk(cached.url, script, 2, 3)  # fills the cache with every question
         rows.append((f"c={levels[-1]} (cache on)", wrk(cached.url, script, levels[-1], duration)))
     finally:
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in rows:
         errors = int(r["status_errors"] + r["other_errors"])
         print(f"| {name} | {r['rps']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {errors} |")
-    print(f"\nStart to /readyz 200: {service.ready_s:.2f} s (cache-on instance: {cached.ready_s:.2f} s)")
+    print(f"\nStart to /readyz 200: {ready_s:.2f} s (cache-on instance: {cached_ready_s:.2f} s)")
     total_pss = sum(pss for _, pss in mem.values()) / 1024
     each = ", ".join(f"pid {p}: RSS {rss / 1024:.0f} MB, PSS {pss / 1024:.0f} MB" for p, (rss, pss) in mem.items())
     print(f"Memory after load: {each}; PSS sum {total_pss:.0f} MB")

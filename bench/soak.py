@@ -91,6 +91,7 @@ def _drive(server, seconds, clients, rate, flood_max, sample_every, warmup, grow
         while (now := time.monotonic()) < end:
             k += 1
             question = QUESTIONS[k % len(QUESTIONS)]
+            body: dict[str, object]
             if k % 10 == 0:
                 path, body = "/api/feedback", {"rating": "up", "question": question, "answer": "soak. [1]"}
             else:

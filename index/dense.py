@@ -23,17 +23,17 @@ def build_dense_index(vectors: np.ndarray, exact_limit: int = EXACT_LIMIT) -> fa
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     n, dim = vectors.shape
     if n <= exact_limit:
-        index = faiss.IndexFlatIP(dim)
-        index.add(vectors)
-        return index
+        exact = faiss.IndexFlatIP(dim)
+        exact.add(vectors)
+        return exact
     nlist = int(4 * math.sqrt(n))  # the usual 4·sqrt(n) lists: ~16 k vectors scanned at nprobe 16 for 1 M
     quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
     sample = vectors[np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False)]
-    index.train(sample)
-    index.add(vectors)
-    index.nprobe = IVF_NPROBE
-    return index
+    ivf.train(sample)
+    ivf.add(vectors)
+    ivf.nprobe = IVF_NPROBE
+    return ivf
 
 
 def describe(index: faiss.Index) -> str:

@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 import numpy as np
 
 from .errors import ModelError
+
+if TYPE_CHECKING:  # annotations only: at run time torch is imported by SentenceTransformerEncoder alone
+    from torch import Tensor
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
@@ -102,8 +105,14 @@ class SentenceTransformerEncoder:
         self.model_dir = model_dir
         self.model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
         self.name = model_dir.name if model_dir.name != "model" else DEFAULT_MODEL_NAME
-        self.dimension = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
+        dimension, max_seq_length = self.model.get_embedding_dimension(), self.model.max_seq_length
+        if dimension is None or max_seq_length is None:
+            raise ModelError(
+                f"The model at {model_dir} declares no embedding dimension or input length.",
+                "Set QA_MODEL_DIR to a sentence-transformers folder.",
+            )
+        self.dimension = int(dimension)
+        self.max_tokens = int(max_seq_length) - 2  # [CLS] and [SEP]
         self.checksum = weights_checksum(model_dir)
         self._tokenizer = self.model.tokenizer
 
@@ -115,7 +124,13 @@ class SentenceTransformerEncoder:
 
     def encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
         """Sentence vectors and, per text, its token ids and vectors (for late interaction)."""
-        outputs = self.model.encode(list(texts), batch_size=32, output_value=None, show_progress_bar=False)
+        # One dict of tensors per text. The cast: sentence-transformers types its inputs with PIL and
+        # torchcodec classes, Any here without those optional packages, so every call matches its
+        # overload for a single input (one dict).
+        outputs = cast(
+            "list[dict[str, Tensor]]",
+            self.model.encode(list(texts), batch_size=32, output_value=None, show_progress_bar=False),
+        )
         sentence = np.stack([o["sentence_embedding"].float().numpy() for o in outputs]).astype(np.float32)
         tokens = []
         for o in outputs:
@@ -128,7 +143,7 @@ class SentenceTransformerEncoder:
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
-        return [tuple(span) for span in enc["offset_mapping"]]
+        return [(start, end) for start, end in enc["offset_mapping"]]
 
 
 class HashingEncoder:

@@ -123,7 +123,7 @@ class OnnxEncoder:
         """Sentence vectors (mean pooling, L2) and each text's token ids and unit token vectors."""
         texts = list(texts)
         sentence = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        tokens: list[TokenVectors | None] = [None] * len(texts)
+        tokens: dict[int, TokenVectors] = {}  # by position in ``texts``, filled batch by batch
         for batch in self._batches(texts):
             states, mask, ids = self._run([texts[i] for i in batch])
             weights = mask[:, :, None].astype(np.float32)
@@ -132,11 +132,11 @@ class OnnxEncoder:
             for row, i in enumerate(batch):
                 n = int(mask[row].sum())
                 tokens[i] = TokenVectors(ids[row, 1 : n - 1].copy(), unit_rows(states[row, 1 : n - 1]))
-        return sentence, tokens  # type: ignore[return-value]
+        return sentence, [tokens[i] for i in range(len(texts))]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         encoding = self.tokenizer.encode(text, add_special_tokens=False)
-        return [tuple(span) for span in encoding.offsets]
+        return [(start, end) for start, end in encoding.offsets]
 
 
 def _max_seq_length(model_dir: Path) -> int:

@@ -24,6 +24,7 @@ from .corpus import corpus_checksum, load_corpus
 from .dense import build_dense_index, describe, prepare_for_rescoring
 from .encoder import Encoder, file_sha256
 from .errors import IndexCorrupt, IndexMissing, IndexStale
+from .onnx_encoder import ONNX_FILE, export_onnx
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -83,8 +84,6 @@ def build_index(
         np.save(tmp / "token_idf.npy", idf)
         model_dir = getattr(encoder, "model_dir", None)
         if export_onnx_model and model_dir is not None:
-            from .onnx_encoder import ONNX_FILE, export_onnx
-
             export_onnx(model_dir, tmp / ONNX_FILE)
         (tmp / "passages.json").write_text(
             json.dumps([dataclasses.asdict(p) for p in passages], ensure_ascii=False), encoding="utf-8"

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index import IndexError_
+from index import IndexError_, Weights
 from index.chunking import word_count
 
-from .answers import MAX_ANSWER_WORDS, Answerer
+from .answers import MAX_ANSWER_WORDS, Answerer, Companion
 from .models import Answer
 from .pipeline import build_pipeline
 from .settings import SettingError, load_settings
@@ -146,11 +146,12 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
     retriever, options = answerer.retriever, answerer.options
     full = retriever.weights
 
-    def ranked(**change: object) -> Answerer:
-        return dataclasses.replace(answerer, retriever=retriever.configured(**change))
+    def ranked(weights: Weights | None = None, idf_power: float | None = None) -> Answerer:
+        return dataclasses.replace(answerer, retriever=retriever.configured(weights, idf_power))
 
-    def answered(**change: object) -> Answerer:
-        return dataclasses.replace(answerer, options=dataclasses.replace(options, **change))
+    def answered(use_history: bool = options.use_history, companion: Companion = options.companion) -> Answerer:
+        changed = dataclasses.replace(options, use_history=use_history, companion=companion)
+        return dataclasses.replace(answerer, options=changed)
 
     rows = [("all signals", answerer)]
     rows += [(f"without {f.name}", ranked(weights=full.without(f.name))) for f in dataclasses.fields(full)]

@@ -61,7 +61,9 @@ class FeedbackStore:
                         " VALUES (?, ?, ?, ?, ?, ?, ?)",
                         (created, rating, question, answer, json.dumps(passage_ids), source, comment),
                     )
-                return int(cursor.lastrowid)
+                if cursor.lastrowid is None:  # set by every INSERT; typed as optional
+                    raise sqlite3.Error("no row id after the insert")
+                return cursor.lastrowid
             finally:
                 connection.close()
         except (sqlite3.Error, OSError) as exc:

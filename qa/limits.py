@@ -6,8 +6,8 @@ the page hands them to) and the Slack bot all read them from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 MAX_QUESTION_CHARS = 1000
 MAX_HISTORY_TURNS = 20
@@ -16,7 +16,8 @@ MAX_HISTORY_CHARS = 20_000
 TOP_K = 3  # passages returned when the request does not say
 MAX_TOP_K = 10
 
-T = TypeVar("T")
+TurnT = TypeVar("TurnT", bound=Mapping[str, str])
+ItemT = TypeVar("ItemT")
 
 
 def as_json() -> dict[str, int]:
@@ -29,9 +30,22 @@ def as_json() -> dict[str, int]:
     }
 
 
+# Turns alone (each counts one turn and the characters of its "content"), or any items and how to count them.
+@overload
+def trim_history(items: Sequence[TurnT]) -> list[TurnT]: ...
+
+
+@overload
 def trim_history(
-    items: Sequence[T], turns: Callable[[T], int] = lambda _: 1, chars: Callable[[T], int] = lambda t: len(t["content"])
-) -> list[T]:
+    items: Sequence[ItemT], turns: Callable[[ItemT], int], chars: Callable[[ItemT], int]
+) -> list[ItemT]: ...
+
+
+def trim_history(
+    items: Sequence[Any],
+    turns: Callable[[Any], int] = lambda _: 1,
+    chars: Callable[[Any], int] = lambda t: len(t["content"]),
+) -> list[Any]:
     """The latest ``items`` that fit the history limits: the oldest are dropped first.
 
     An item is a turn (a ``{"role", "content"}`` dict, by default) or a group of turns, such as

@@ -37,6 +37,7 @@ class Setting:
     default: Any
     help: str
     env: str = ""
+    choices: tuple[str, ...] = ()  # the values a text setting takes, when it takes only a few
 
     @property
     def variable(self) -> str:
@@ -56,7 +57,9 @@ class Setting:
                 return float(raw.strip())
             except ValueError:
                 raise SettingError(f"{self.variable} must be a number, not {raw!r}.") from None
-        return raw
+        if self.choices and raw.strip().lower() not in self.choices:
+            raise SettingError(f"{self.variable} must be one of {', '.join(self.choices)}, not {raw!r}.")
+        return raw.strip().lower() if self.choices else raw
 
 
 def parse_bool(raw: object, name: str = "the value") -> bool:
@@ -86,6 +89,7 @@ SETTINGS: tuple[Setting, ...] = (
         "onnx",
         "`onnx`: ONNX Runtime (same vectors, no torch in the server; the graph is written beside the index "
         "at build time); `torch`: sentence-transformers",
+        choices=("onnx", "torch"),
     ),
     Setting("ENCODER_THREADS", 1, "intra-op threads per worker (2 workers on 2 cores)"),
     Setting("QUERY_CACHE_SIZE", 1024, "question encodings kept per worker (LRU); `0` turns the cache off"),
@@ -93,14 +97,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "FEEDBACK_DB",
         str(ROOT / "var" / "feedback.sqlite3"),
-        "👍 / 👎 ratings from the page, the API and Slack",
+        "👍 / 👎 ratings (page, API and Slack), in SQLite",
     ),
-    Setting("PUBLIC_URL", "http://127.0.0.1:8000", "this service's public address, for the links in Slack answers"),
-    Setting("SLACK_SIGNING_SECRET", "", "the Slack app's signing secret", env="SLACK_SIGNING_SECRET"),
+    Setting(
+        "PUBLIC_URL",
+        "http://127.0.0.1:8000",
+        "this service's public address, for the links from Slack answers to `/articles/<document>#p<n>`",
+    ),
+    Setting(
+        "SLACK_SIGNING_SECRET",
+        "",
+        "the Slack app's signing secret; with `SLACK_BOT_TOKEN`, mounts the bot at `/slack/events`",
+        env="SLACK_SIGNING_SECRET",
+    ),
     Setting(
         "SLACK_BOT_TOKEN",
         "",
-        "the bot's `xoxb-` token; with `SLACK_SIGNING_SECRET`, mounts the bot at `/slack/events`",
+        "the bot's `xoxb-` token; without both Slack secrets the bot is off and the log says so",
         env="SLACK_BOT_TOKEN",
     ),
     Setting(
@@ -125,18 +138,30 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RATELIMIT_ASK",
         "300 per minute;5000 per hour",
-        "per client address, for POSTs to `/api/ask`, `/api/feedback` and the chat page together",
+        "per client address, for POSTs to `/api/ask`, `/api/feedback` and the chat page together; 429 with "
+        "`Retry-After` beyond it (health, `/metrics` exempt)",
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",
         "memory://",
-        "where counts live; `memory://` counts per worker, `redis://127.0.0.1:6379` shares them",
+        "where counts live; `memory://` counts per worker, `redis://127.0.0.1:6379` shares them between workers "
+        "and instances",
     ),
     Setting("RATELIMIT_ENABLED", True, "`false` switches rate limiting off"),
     Setting("RATELIMIT_KEY_PREFIX", "qa", "prefix of the counts' keys, so services sharing one Redis count apart"),
     Setting("CORS_ORIGINS", "", "comma-separated origins allowed to call `/api/` from a browser; none by default"),
-    Setting("LOG_LEVEL", "info", "`debug`, `info`, `warning` or `error`, for the app's and gunicorn's logs"),
-    Setting("LOG_FORMAT", "json", "`json`: one JSON object a line with the request id; `text`: plain lines"),
+    Setting(
+        "LOG_LEVEL",
+        "info",
+        "`debug`, `info`, `warning` or `error`, for the app's and gunicorn's logs",
+        choices=("debug", "info", "warning", "error"),
+    ),
+    Setting(
+        "LOG_FORMAT",
+        "json",
+        "`json`: one JSON object a line with the request id; `text`: plain lines",
+        choices=("json", "text"),
+    ),
     Setting("LOG_QUESTIONS", False, "`true` logs question text (personal data); by default only its length"),
     Setting("DEBUG", False, "Flask debug mode, for development only (`FLASK_DEBUG` is ignored)"),
 )
@@ -177,3 +202,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     if unknown:
         raise SettingError(f"Unknown setting {', '.join(unknown)}; the settings are listed in the README.")
     return values
+
+
+def shown(value: Any) -> str:
+    """A default as the README shows it: paths relative to the project, booleans as typed."""
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if value == "":
+        return "*(empty)*"
+    text = str(value)
+    if text.startswith(str(ROOT)):
+        text = Path(text).relative_to(ROOT).as_posix() + ("/" if "." not in Path(text).name else "")
+    return f"`{text}`"
+
+
+def markdown_table() -> str:
+    """The README's settings table, made from ``SETTINGS`` so the two never disagree."""
+    rows = ["| setting | default | meaning |", "|---|---|---|"]
+    rows += [f"| `{s.variable}` | {shown(s.default)} | {s.help} |" for s in SETTINGS]
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 
 from index import Retriever
@@ -25,6 +26,12 @@ from .observability import configure_logging, init_observability
 from .pages import load_documents, pages
 from .security import register_security_headers
 from .slack import init_slack
+
+
+class OrderedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, keys left in the order written (answer first, passages by rank), as the schema lists them."""
+
+    sort_keys = False
 
 
 def create_app(test_config: dict[str, Any] | None = None, retriever: Retriever | None = None) -> OpenAPI:
@@ -51,7 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None, retriever: Retriever |
     app.config.from_mapping(load_settings())
     if test_config:
         app.config.update(test_config)
-    app.json.sort_keys = False  # answer first, passages in rank order, as the schema lists them
+    app.json = OrderedJSONProvider(app)
     configure_logging(app.config)  # JSON lines on stderr (service/observability.py)
 
     app.extensions["qa"] = build_pipeline(app.config, retriever)

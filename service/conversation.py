@@ -108,10 +108,7 @@ def _passages(raw: str, documents: Mapping[str, Document]) -> list[CitedPassage]
     passages = []
     for rank, ref in enumerate(refs, start=1):
         doc = documents.get(ref.document)
-        paragraph = doc and next(
-            (p for p in doc.paragraphs if p.start <= ref.start < ref.end <= p.end),
-            None,
-        )
+        paragraph = next((p for p in doc.paragraphs if p.start <= ref.start < ref.end <= p.end), None) if doc else None
         low, high = ref.highlight
         if doc is None or paragraph is None or not 0 <= low < high <= ref.end - ref.start:
             raise ConversationError(_DAMAGED)

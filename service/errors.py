@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from markupsafe import escape
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from index import IndexError_
 
@@ -62,7 +62,7 @@ def register_error_handlers(app: Flask) -> None:
         message = messages.get(exc.code or 0, exc.description or exc.name)
         if _wants_json():
             response = error_response(exc.code or 500, code, message)
-            if exc.code == 405 and exc.valid_methods:
+            if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
                 response.headers["Allow"] = ", ".join(exc.valid_methods)
             return response
         return _html_error(exc.code or 500, exc.name, exc.description or "")

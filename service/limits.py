@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, Response, current_app
+from flask import Blueprint, Flask, Response, current_app
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from markupsafe import escape
@@ -35,12 +35,10 @@ def init_rate_limits(app: Flask) -> Limiter:
     """Attach the limiter; call after every blueprint is registered."""
     limiter = Limiter(get_remote_address, app=app)  # storage, headers, fallback: RATELIMIT_* settings
     shared = limiter.shared_limit(_ask_limit, scope="questions", methods=["POST"])
-    for name in LIMITED_BLUEPRINTS:
-        if name in app.blueprints:
-            shared(app.blueprints[name])
-    for name in EXEMPT_BLUEPRINTS:
-        if name in app.blueprints:
-            limiter.exempt(app.blueprints[name])
+    for blueprint in _registered(app, LIMITED_BLUEPRINTS):
+        shared(blueprint)
+    for blueprint in _registered(app, EXEMPT_BLUEPRINTS):
+        limiter.exempt(blueprint)
 
     @app.errorhandler(RateLimitExceeded)
     def rate_limited(exc: RateLimitExceeded) -> Response:
@@ -62,6 +60,15 @@ def init_rate_limits(app: Flask) -> Limiter:
 
     app.extensions["limiter"] = limiter
     return limiter
+
+
+def _registered(app: Flask, names: tuple[str, ...]) -> list[Blueprint]:
+    """The blueprints of ``names`` the app has registered.
+
+    Flask types ``app.blueprints`` with its framework-neutral base class; Flask-Limiter treats
+    anything but a ``flask.Blueprint`` as a view function, so the narrowing is checked, not assumed.
+    """
+    return [bp for name in names if isinstance(bp := app.blueprints.get(name), Blueprint)]
 
 
 def _retry_after(limiter: Limiter) -> int:

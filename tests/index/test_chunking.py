@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index import HashingEncoder, chunk_documents, load_corpus
+from index import HashingEncoder, Passage, chunk_documents, load_corpus
 from index.chunking import split_sentences
 from index.corpus import parse_document
 
@@ -45,7 +45,7 @@ def test_offsets_reproduce_passage_and_sentence_text(passages, documents):
 
 def test_every_paragraph_is_covered_once_in_order(passages, documents):
     (doc,) = documents
-    covered = {}
+    covered: dict[int, list[Passage]] = {}
     for p in passages:
         covered.setdefault(p.paragraph, []).append(p)
     assert sorted(covered) == [para.number for para in doc.paragraphs]

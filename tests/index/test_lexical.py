@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import bm25s
 import pytest
 import Stemmer
@@ -12,8 +14,6 @@ from ..conftest import EVAL_DIR
 
 
 def questions() -> list[str]:
-    import json
-
     path = EVAL_DIR / "questions.jsonl"
     extra = ["Where's the St. Denis flat?", "Liège — Molenbeek's émigrés, 2015!", "a an the", ""]
     if not path.exists():

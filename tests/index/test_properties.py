@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import string
+import time
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index import HashingEncoder, chunk_documents
-from index.chunking import split_sentences
+from index.chunking import _WORD_BEFORE, split_sentences
 from index.corpus import parse_document
 
 # Text that stresses the cutter: sentence punctuation, quotes, abbreviations, combining marks,
@@ -93,18 +95,12 @@ def test_passages_reproduce_the_source_and_respect_the_token_limit(paragraphs, m
 @given(text=st.text(alphabet=st.sampled_from("ab.,!? \u00e9\u0301\x00\U0001f600"), max_size=30))
 def test_the_word_before_a_stop_is_found_as_before(text):
     """The look-behind only saves time: the word found is the one the plain pattern finds."""
-    import re
-
-    from index.chunking import _WORD_BEFORE
-
     plain = re.search(r"([\w.]+)\W*$", text)
     fast = _WORD_BEFORE.search(text)
     assert (plain.group(1) if plain else None) == (fast.group(1) if fast else None)
 
 
 def test_a_ten_thousand_character_word_before_many_stops_is_cut_quickly():
-    import time
-
     text = "x" * 10_000 + " Mr. Abc" * 300 + ". End."
     started = time.perf_counter()
     sentences = split_sentences(text)

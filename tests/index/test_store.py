@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from index import HashingEncoder, IndexCorrupt, IndexMissing, IndexStale, Retriever, build_index, load_index
+from index.encoder import file_sha256
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,8 +98,6 @@ def test_altered_file_with_matching_checksum_but_wrong_shape_is_refused(built):
     offsets = np.load(out / "token_offsets.npy")
     np.save(out / "token_offsets.npy", offsets[:-1])
     manifest = json.loads((out / "manifest.json").read_text())
-    from index.encoder import file_sha256
-
     manifest["files"]["token_offsets.npy"] = file_sha256(out / "token_offsets.npy")
     (out / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(IndexCorrupt, match="disagree"):

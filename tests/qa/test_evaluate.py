@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from qa.answers import Answerer, AnswerOptions
-from qa.evaluate import ablation, evaluate, variants
+from qa.evaluate import ablation, evaluate, main, markdown_table, variants
 
 
 @pytest.fixture()
 def questions(tmp_path) -> Path:
     """A tiny question set in shared/eval's format, answered by the article."""
-    rows = {
+    rows: dict[str, list[dict]] = {
         "questions.jsonl": [
             {"question": "Where did El Bali grow up?", "answers": ["Molenbeek"]},
             {"question": "Who is Virginie Taelman?", "answers": ["Virginie Taelman"]},
@@ -63,15 +63,11 @@ def test_each_variant_changes_one_stage_of_a_copy(retriever):
 
 
 def test_cli_refuses_a_missing_folder(tmp_path, capsys):
-    from qa.evaluate import main
-
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "is not a folder" in capsys.readouterr().err
 
 
 def test_ablation_prints_as_a_markdown_table(retriever, questions):
-    from qa.evaluate import markdown_table
-
     table = markdown_table(ablation(Answerer(retriever), questions)).splitlines()
     assert table[0].startswith("| pipeline | hit@1 | hit@3 | mrr | answer | conv_hit@3 | abstain_oos |")
     assert table[1].startswith("|---|---:|")

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from bench.gunicorn import free_port
+
 QUESTION = {"question": "Who is Virginie Taelman?"}
 RATING = {"rating": "up", "question": "Who?", "answer": "A lawyer. [1]"}
 
@@ -68,8 +70,6 @@ def test_two_instances_share_the_count_in_redis(make_app, redis_server):
 
 
 def test_unreachable_redis_falls_back_to_per_process_counting(make_app):
-    from tests.conftest import free_port
-
     client = make_app(
         RATELIMIT_ASK="2 per minute", RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{free_port()}"
     ).test_client()

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from service import create_app
 from tests.conftest import ROOT, Server, wait_ready
 
 ASK = {"question": "How did El Bali try to escape?"}
@@ -248,6 +249,7 @@ def test_feedback_store_survives_sigkill_mid_write(tmp_path):
     db = tmp_path / "feedback.sqlite3"
     for round_ in range(3):
         writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None  # stdout=PIPE
         assert writer.stdout.readline().strip() == "ready"
         time.sleep(0.7 + 0.3 * round_)
         writer.send_signal(signal.SIGKILL)
@@ -279,8 +281,6 @@ def tiny_disk():
 
 
 def test_a_full_disk_gives_507_json_and_never_a_corrupt_file(tiny_disk, retriever, index_dir, corpus_dir):
-    from service import create_app
-
     db = tiny_disk / "feedback.sqlite3"
     app = create_app(
         {
@@ -294,7 +294,7 @@ def test_a_full_disk_gives_507_json_and_never_a_corrupt_file(tiny_disk, retrieve
     )
     client = app.test_client()
     rating = {"rating": "down", "question": "Who?", "answer": "a" * 4000, "comment": "c" * 2000}
-    stored, response = 0, None
+    stored = 0
     for _ in range(200):
         response = client.post("/api/feedback", json=rating)
         if response.status_code != 201:

@@ -9,8 +9,10 @@ from html.parser import HTMLParser
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from qa import limits
 from qa.feedback import FeedbackStore
 from qa.limits import MAX_HISTORY_TURNS
+from service import create_app
 
 ESCAPE_QUESTION = "How did El Bali try to escape?"
 ESCAPE_SENTENCE = "jumped out of a window"
@@ -46,11 +48,16 @@ def parse(html: str) -> _Page:
     return page
 
 
+def first_group(pattern: str, html: str) -> str:
+    """The first group of ``pattern``'s first match in ``html``; the test fails when nothing matches."""
+    match = re.search(pattern, html, re.S)
+    assert match, f"nothing in the page matches {pattern}"
+    return match[1]
+
+
 @pytest.fixture(scope="module")
 def page_app(retriever, index_dir, corpus_dir, tmp_path_factory):
     """The app with its own feedback file, so ratings from these tests are found and kept apart."""
-    from service import create_app
-
     db = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
     return create_app(
         {"TESTING": True, "INDEX_DIR": str(index_dir), "CORPUS_DIR": str(corpus_dir), "FEEDBACK_DB": str(db)},
@@ -101,12 +108,12 @@ def test_pages_have_no_inline_script_handler_or_style(web, first_answer):
 def test_posted_question_is_answered_with_highlighted_cited_passages(first_answer):
     html = first_answer
     assert f'<p class="question" id="t0-q">{ESCAPE_QUESTION}</p>' in html
-    answer = re.search(r'<p class="answer-text">(.*?)</p>', html, re.S)[1]
+    answer = first_group(r'<p class="answer-text">(.*?)</p>', html)
     assert ESCAPE_SENTENCE in answer and '<a class="marker" href="#t0-c1">[1]</a>' in answer
     marks = re.findall(r"<mark>(.*?)</mark>", html, re.S)
     assert len(marks) == 3 and ESCAPE_SENTENCE in marks[0]
     assert '<span class="source-para">Paragraph 6</span>' in html
-    link = re.search(r'<a class="source-link" href="([^"]+)"', html)[1].replace("&amp;", "&")
+    link = first_group(r'<a class="source-link" href="([^"]+)"', html).replace("&amp;", "&")
     assert re.fullmatch(r"/articles/verviers-raid\?s=\d+&e=\d+#p6", link)
     hidden = parse(html).hidden
     assert [name for name, _ in hidden] == ["q", "a", "cites"]
@@ -131,7 +138,7 @@ def test_follow_up_uses_the_conversation_from_the_form(web):
 def test_example_button_asks_its_question(web):
     response = web.post("/", data={"example": ESCAPE_QUESTION, "question": ""})
     assert response.status_code == 200
-    assert ESCAPE_SENTENCE in re.search(r'<p class="answer-text">(.*?)</p>', response.text, re.S)[1]
+    assert ESCAPE_SENTENCE in first_group(r'<p class="answer-text">(.*?)</p>', response.text)
 
 
 def test_question_the_article_does_not_cover_shows_no_passages(web):
@@ -257,3 +264,27 @@ def test_unknown_article_is_an_html_404(web):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "There is no article called “no-such-article”." in response.text
+
+
+class _Form(HTMLParser):
+    """The chat form's data-limits attribute and the question box's maxlength."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.limits: dict | None = None
+        self.maxlength: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form" and attributes.get("id") == "chat":
+            self.limits = json.loads(attributes["data-limits"] or "null")
+        if tag == "textarea" and attributes.get("id") == "question":
+            self.maxlength = attributes.get("maxlength")
+
+
+def test_the_page_hands_app_js_the_limits_the_api_enforces(client):
+    form = _Form()
+    form.feed(client.get("/").get_data(as_text=True))
+    assert form.limits == limits.as_json()
+    assert form.limits["maxHistoryTurns"] == MAX_HISTORY_TURNS
+    assert form.maxlength == str(limits.MAX_QUESTION_CHARS)

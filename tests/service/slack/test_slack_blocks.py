@@ -5,41 +5,43 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
-from service.slack import (
-    APOLOGY,
+from qa.models import Answer, CitedPassage, Highlight
+from service.slack.blocks import (
     BUTTON_VALUE_LIMIT,
     MAX_BLOCKS,
     SECTION_LIMIT,
     answer_blocks,
     article_url,
     citation_line,
-    excerpt,
     feedback_value,
-    history_from_replies,
     parse_feedback_value,
-    plain_text,
-    truncate,
-    truncate_start,
 )
+from service.slack.history import history_from_replies
+from service.slack.text import APOLOGY, excerpt, plain_text, truncate, truncate_start
+from tests.conftest import ROOT
 
 BASE = "https://qa.example.test/"
 
 
-def passage(rank=1, text="Before it. The answer is here. After it.", start=11, end=30, **extra) -> dict:
-    return {
-        "id": f"verviers-raid:6:{rank}",
-        "rank": rank,
-        "document": "verviers-raid",
-        "title": "The Anti-Terror Raid",
-        "paragraph": 6,
-        "start": 0,
-        "end": len(text),
-        "text": text,
-        "score": 1.0,
-        "highlight": {"start": start, "end": end},
-        **extra,
-    }
+def passage(rank=1, text="Before it. The answer is here. After it.", start=11, end=30) -> CitedPassage:
+    return CitedPassage(
+        id=f"verviers-raid:6:{rank}",
+        rank=rank,
+        document="verviers-raid",
+        title="The Anti-Terror Raid",
+        paragraph=6,
+        start=0,
+        end=len(text),
+        text=text,
+        score=1.0,
+        highlight=Highlight(start=start, end=end),
+    )
+
+
+def answer(text: str, answerable: bool, passages: list[CitedPassage]) -> Answer:
+    return Answer(answer=text, answerable=answerable, passages=passages, confidence=1.0, took_ms=1.0)
 
 
 def test_truncate_cuts_at_a_word_with_an_ellipsis():
@@ -91,7 +93,7 @@ def test_long_passages_stay_within_the_section_limit():
 
 
 def test_answer_blocks_answer_citations_and_feedback_buttons():
-    result = {"answer": "The answer is here. [1]", "answerable": True, "passages": [passage(1), passage(2)]}
+    result = answer("The answer is here. [1]", True, [passage(1), passage(2)])
     blocks = answer_blocks("Where is it?", result, BASE)
     assert [b["type"] for b in blocks] == ["section", "context", "context", "actions"]
     assert blocks[0]["text"] == {"type": "mrkdwn", "text": "The answer is here. [1]"}
@@ -106,7 +108,7 @@ def test_answer_blocks_answer_citations_and_feedback_buttons():
 
 
 def test_answer_blocks_respect_the_block_limit():
-    result = {"answer": "x [1]", "answerable": True, "passages": [passage(i) for i in range(1, 80)]}
+    result = answer("x [1]", True, [passage(i) for i in range(1, 80)])
     blocks = answer_blocks("q", result, BASE)
     assert len(blocks) == MAX_BLOCKS
     assert blocks[-1]["type"] == "actions"
@@ -114,7 +116,7 @@ def test_answer_blocks_respect_the_block_limit():
 
 
 def test_abstention_has_no_citations():
-    result = {"answer": "The article doesn't say.", "answerable": False, "passages": []}
+    result = answer("The article doesn't say.", False, [])
     blocks = answer_blocks("Capital of Peru?", result, BASE)
     assert [b["type"] for b in blocks] == ["section", "actions"]
 
@@ -164,10 +166,6 @@ def test_history_keeps_the_latest_turns_within_the_api_limits():
 
 
 def test_manifest_routes_everything_to_slack_events_with_the_needed_scopes():
-    import yaml
-
-    from tests.conftest import ROOT
-
     manifest = yaml.safe_load((ROOT / "slack" / "manifest.yml").read_text(encoding="utf-8"))
     settings, features = manifest["settings"], manifest["features"]
     urls = [

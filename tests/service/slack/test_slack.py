@@ -2,6 +2,8 @@
 (2 workers), which answers through a small fake of Slack's Web API that records every call.
 
 Answers arrive after the acknowledgement, so each test polls the fake's records with a bounded wait.
+Bad input is checked against the same server and its log; an outage of the Web API against a
+second server whose Web API address answers nothing until a test starts the fake there.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
-from service.feedback import FeedbackStore
+from bench.gunicorn import free_port
+from qa.feedback import FeedbackStore
 from tests.conftest import Server, wait_ready
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -41,9 +46,9 @@ def unique(prefix: str) -> str:
 class FakeSlack:
     """Slack's Web API (and response_url endpoints) on loopback: records each call, answers ok."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.calls: list[dict] = []
-        self.threads: dict[tuple[str, str], list[dict]] = {}  # (channel, thread ts) -> conversations.replies
+        self.threads: dict[tuple[object, object], list[dict]] = {}  # (channel, thread ts) -> conversations.replies
         self.lock = threading.Lock()
         fake = self
 
@@ -75,7 +80,7 @@ class FakeSlack:
             def log_message(self, *args):
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
@@ -147,7 +152,7 @@ def slack_server(fake_slack, feedback_db, index_dir, corpus_dir):
         assert "will be unused" not in log  # Bolt's noise about the token in the environment is filtered
 
 
-def signed_headers(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict[str, str]:
+def signed_headers(body: str, timestamp: int | str | None = None, secret: str = SECRET) -> dict[str, str]:
     """Slack's v0 signature: HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret."""
     ts = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
@@ -219,6 +224,16 @@ def as_list(blocks) -> list[dict]:
     return json.loads(blocks) if isinstance(blocks, str) else blocks
 
 
+def server_log(server) -> str:
+    """What the running server has logged so far."""
+    return Path(server.log.name).read_text(errors="replace")
+
+
+def error_lines(log: str) -> list[str]:
+    """Lines logged as errors: the app's JSON lines at ERROR, gunicorn's own, tracebacks."""
+    return [line for line in log.splitlines() if '"level": "ERROR"' in line or "[ERROR]" in line or "Traceback" in line]
+
+
 # ---------------------------------------------------------------- the slash command
 
 
@@ -254,6 +269,14 @@ def test_slash_command_without_text_gets_usage_help(slack_server, fake_slack):
     assert "`/ask How did El Bali try to escape?`" in immediate
     time.sleep(QUIET)
     assert fake_slack.find(path) == []
+
+
+def test_slash_command_whose_text_says_payload_is_answered(slack_server, fake_slack):
+    # Bolt's own reader took any form with "payload" in its text for a button click, and found it empty.
+    status, immediate, path = slash_command(slack_server, fake_slack, "What was the payload of the raid?")
+    assert status == 200 and immediate == ""
+    (call,) = fake_slack.wait_for(path)
+    assert as_list(call["body"]["blocks"])[0]["type"] == "section"
 
 
 def test_feedback_button_is_stored_with_the_answer(slack_server, fake_slack, feedback_db):
@@ -377,6 +400,15 @@ def test_own_and_other_bot_messages_are_ignored(slack_server, fake_slack):
     assert fake_slack.involving(channel) == []
 
 
+def test_the_bots_ids_are_asked_of_slack_once_per_worker(slack_server, fake_slack):
+    for n in range(4):
+        channel = unique("D")
+        event = {"type": "message", "channel_type": "im", "user": "U1", "text": "Where is Verviers?"}
+        assert send_event(slack_server, {**event, "channel": channel, "ts": f"1700000550.00010{n}"})[0] == 200
+        fake_slack.wait_for("/api/chat.postMessage", channel=channel)
+    assert 1 <= len(fake_slack.find("/api/auth.test")) <= 2  # 2 workers; never again once known
+
+
 # ---------------------------------------------------------------- request verification
 
 
@@ -394,6 +426,77 @@ def test_unverified_requests_are_refused_and_nothing_is_posted(slack_server, fak
     assert status == 401
     time.sleep(QUIET)
     assert fake_slack.involving(channel) == []
+
+
+def test_url_verification_is_answered_with_its_challenge(slack_server):
+    body = json.dumps({"token": "legacy", "challenge": "challenge-123", "type": "url_verification"})
+    status, text = post(slack_server.url, body, "application/json", signed_headers(body))
+    assert status == 200 and json.loads(text) == {"challenge": "challenge-123"}
+
+
+# ---------------------------------------------------------------- bad input: a 4xx, never logged as an error
+
+JSON, FORM = "application/json", "application/x-www-form-urlencoded"
+EVENT = json.dumps(
+    {
+        "type": "event_callback",
+        "team_id": "T1",
+        "event_id": "EvBadInput",
+        "event": {"type": "app_mention", "user": "U1", "text": f"<@{BOT_USER}> Where?", "channel": "C1", "ts": "1.1"},
+    }
+)
+
+
+def signed(**sign) -> Callable[[str], dict[str, str]]:
+    return lambda body: signed_headers(body, **sign)
+
+
+def unsigned(timestamp: str | None = None) -> Callable[[str], dict[str, str]]:
+    """A well-formed signature that is not Slack's, with ``timestamp`` (now when None)."""
+    return lambda body: {
+        "X-Slack-Request-Timestamp": str(int(time.time())) if timestamp is None else timestamp,
+        "X-Slack-Signature": "v0=" + "0" * 64,
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "headers", "status"),
+    [
+        pytest.param(EVENT, JSON, signed(timestamp="12ab"), 401, id="timestamp-not-a-number"),
+        pytest.param(EVENT, JSON, unsigned("12ab"), 401, id="timestamp-not-a-number-unsigned"),
+        pytest.param(EVENT, JSON, signed(timestamp="1764446000.5"), 401, id="timestamp-with-a-fraction"),
+        pytest.param(
+            EVENT,
+            JSON,
+            lambda body: signed_headers(body, timestamp=f"{time.time():.1f}"),
+            401,
+            id="timestamp-now-with-a-fraction",
+        ),
+        pytest.param(EVENT, JSON, signed(timestamp=""), 401, id="timestamp-empty"),
+        pytest.param(
+            EVENT,
+            JSON,
+            lambda body: {**signed_headers(body), "X-Slack-Signature": "v0=é"},
+            401,
+            id="signature-not-ascii",
+        ),
+        pytest.param("{not json", JSON, signed(), 400, id="body-not-json"),
+        pytest.param("{not json", JSON, unsigned(), 401, id="body-not-json-unsigned"),
+        pytest.param("[]", JSON, signed(), 400, id="body-not-an-object"),
+        pytest.param("[" * 50_000, JSON, signed(), 400, id="body-nested-too-deep"),
+        pytest.param("payload=%7Bnot+json", FORM, signed(), 400, id="payload-not-json"),
+        pytest.param("payload=%7Bnot+json", FORM, unsigned(), 401, id="payload-not-json-unsigned"),
+        pytest.param("payload=%22text%22", FORM, signed(), 400, id="payload-not-an-object"),
+    ],
+)
+def test_bad_input_is_refused_with_a_4xx_and_no_error_logged(slack_server, body, content_type, headers, status):
+    logged_before = len(server_log(slack_server))
+    got, text = post(slack_server.url, body, content_type, headers(body))
+    assert got == status
+    assert json.loads(text)["error"]["code"] == {401: "invalid_signature", 400: "invalid_body"}[status]
+    logged = server_log(slack_server)[logged_before:]
+    assert f'"route": "/slack/events", "status": {status}' in logged
+    assert error_lines(logged) == []
 
 
 # ---------------------------------------------------------------- without Slack settings
@@ -425,7 +528,7 @@ def unready_app(fake_slack, corpus_dir, tmp_path_factory):
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_API_URL": fake_slack.url + "/api/",
-            "SLACK_ANSWER_IN_CHANNEL": "true",
+            "SLACK_ANSWER_IN_CHANNEL": True,
         }
     )
 
@@ -477,3 +580,68 @@ def test_without_slack_secrets_the_log_says_so_once(retriever, index_dir, corpus
     assert notes == ["Slack bot not mounted: SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN not set"]
     assert "slack" not in app.extensions
     assert all(rule.rule != "/slack/events" for rule in app.url_map.iter_rules())
+
+
+# ---------------------------------------------------------------- while Slack's Web API is unreachable
+
+
+@pytest.fixture(scope="module")
+def offline_api_port() -> int:
+    """A loopback port where nothing listens, until a test starts Slack's fake there."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def offline_server(offline_api_port, index_dir, corpus_dir, tmp_path_factory):
+    srv = Server(
+        {
+            "QA_INDEX_DIR": str(index_dir),
+            "QA_CORPUS_DIR": str(corpus_dir),
+            "QA_FEEDBACK_DB": str(tmp_path_factory.mktemp("slack-offline") / "feedback.sqlite3"),
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": f"http://127.0.0.1:{offline_api_port}/api/",
+        },
+        workers=1,
+    )
+    try:
+        wait_ready(srv.url + "/readyz")
+        yield srv
+    finally:
+        log = srv.stop()
+        assert "Traceback" not in log, log
+
+
+def test_while_the_web_api_is_unreachable_events_are_acknowledged_at_once(offline_server):
+    logged_before = len(server_log(offline_server))
+    channels = [unique("C"), unique("D")]
+    mention = {"type": "app_mention", "user": "U1", "text": f"<@{BOT_USER}> Where is Verviers?"}
+    direct = {"type": "message", "channel_type": "im", "user": "U1", "text": "Where is Verviers?"}
+    for channel, event in zip(channels, (mention, direct), strict=True):
+        started = time.monotonic()
+        status, _ = send_event(offline_server, {**event, "channel": channel, "ts": "1700000900.000100"})
+        assert status == 200
+        assert time.monotonic() - started < 0.5  # auth.test is not asked before the acknowledgement
+    deadline = time.monotonic() + WAIT
+    while len(error_lines(server_log(offline_server)[logged_before:])) < len(channels):
+        assert time.monotonic() < deadline, server_log(offline_server)[logged_before:]
+        time.sleep(0.1)
+    time.sleep(QUIET)
+    errors = error_lines(server_log(offline_server)[logged_before:])
+    assert len(errors) == len(channels)  # the failed reply, once per event, and nothing else
+    for channel, line in zip(channels, errors, strict=True):
+        assert f"slack: the answer in {channel} was not sent" in json.loads(line)["message"]
+
+
+def test_once_the_web_api_is_back_events_are_answered(offline_server, offline_api_port):
+    fake = FakeSlack(port=offline_api_port)
+    try:
+        for n in range(2):
+            channel = unique("C")
+            event = {"type": "app_mention", "user": "U1", "text": f"<@{BOT_USER}> How did El Bali try to escape?"}
+            assert send_event(offline_server, {**event, "channel": channel, "ts": f"1700001000.00010{n}"})[0] == 200
+            (call,) = fake.wait_for("/api/chat.postMessage", channel=channel)
+            assert "jumped out of a window" in context_texts(as_list(call["body"]["blocks"]))[0]
+        assert len(fake.find("/api/auth.test")) == 1  # asked until it once succeeds, then never again
+    finally:
+        fake.stop()
