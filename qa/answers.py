@@ -11,13 +11,17 @@ import numpy as np
 
 from index import Hit, Passage, Retriever, Sentence
 
+from .abstention import Abstention
 from .followups import retrieval_query
 from .limits import TOP_K
 from .models import Answer, CitedPassage, Highlight
-from .settings import ABSTAIN_THRESHOLD
 
 MAX_ANSWER_WORDS = 60
 NOT_COVERED = "The article doesn't say. Nothing in it answers this question, so no passage is cited."
+NOT_IN_ARTICLE = (
+    "The article doesn't say. It covers this subject, but nothing in it answers this question; "
+    "the closest passages are below as related reading, not as an answer."
+)
 
 Companion = Literal["coverage", "next", "none"]
 
@@ -26,14 +30,16 @@ Companion = Literal["coverage", "next", "none"]
 class AnswerOptions:
     """How answers are made; the defaults are what the service serves, the others are for ablations.
 
-    ``threshold``: the lowest top sentence cosine that counts as covered (``qa.settings``).
+    ``abstention``: when the article is taken not to answer (``qa.abstention``).
     ``use_history``: whether a follow-up borrows the earlier question (``qa.followups``).
     ``companion``: which sentence joins the best one in the answer (``answer_sentences``).
+    ``whole_sentences``: an answer never starts from a question or a fragment (``answer_sentences``).
     """
 
-    threshold: float = ABSTAIN_THRESHOLD
+    abstention: Abstention = field(default_factory=Abstention)
     use_history: bool = True
     companion: Companion = "coverage"
+    whole_sentences: bool = True
 
 
 @dataclass(frozen=True)
@@ -48,24 +54,31 @@ class Answerer:
         started = time.perf_counter()
         query = retrieval_query(question, history or []) if self.options.use_history else question
         result = self.retriever.search(query, top_k=top_k)
-        answerable = bool(result.hits) and result.confidence >= self.options.threshold
-        if answerable:
-            span = answer_sentences(result.hits[0], self.options.companion)
+        options = self.options
+        span = answer_sentences(result.hits[0], options.companion, options.whole_sentences) if result.hits else []
+        declined = options.abstention.judge(question, self.retriever, result, span)
+        passages, related = [], []
+        if declined is None:
             answer = compose_answer(span, result.hits[0].passage)
             passages = [cited_passage(1, result.hits[0], span)]
             passages += [cited_passage(rank, hit) for rank, hit in enumerate(result.hits[1:], start=2)]
+        elif declined == "not_in_article":
+            answer = NOT_IN_ARTICLE
+            related = [cited_passage(rank, hit) for rank, hit in enumerate(result.hits, start=1)]
         else:
-            answer, passages = NOT_COVERED, []
+            answer = NOT_COVERED
         return Answer(
             answer=answer,
-            answerable=answerable,
+            answerable=declined is None,
             passages=passages,
             confidence=round(result.confidence, 4),
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            declined=declined,
+            related=related,
         )
 
 
-def answer_sentences(hit: Hit, companion: Companion = "coverage") -> list[Sentence]:
+def answer_sentences(hit: Hit, companion: Companion = "coverage", whole_sentences: bool = True) -> list[Sentence]:
     """The sentences the answer is drawn from, in article order: the best one and a companion.
 
     The best-matching sentence is often the one that names the question's subject ("Marc
@@ -77,12 +90,20 @@ def answer_sentences(hit: Hit, companion: Companion = "coverage") -> list[Senten
     a thought in the next sentence, or introduces it in the one before); a sentence further off is
     taken only if it adds something, so an answer never opens with an unrelated sentence.
     ``companion="next"`` always takes the next sentence, ``"none"`` the best one alone (ablations).
+    With ``whole_sentences``, a best sentence that is a question or a fragment of under four words
+    ("Mohamed?", a quoted "So what do the kids do?") gives way to the passage's best-matching
+    sentence that states something: such a sentence is never an answer on its own.
     Answer accuracy: best alone 0.788, with the next sentence 0.827, with this companion 0.865 on
     the dev set; 0.757 (next) and 0.814 on eval/extra.
     """
     sentences = hit.passage.sentences
     k = sentences.index(hit.sentence)
-    room = MAX_ANSWER_WORDS - 1 - hit.sentence.words  # one word for the marker
+    if whole_sentences and is_fragment(sentences[k]) and len(hit.token_matches) == len(sentences):
+        stating = [j for j in range(len(sentences)) if not is_fragment(sentences[j])]
+        if stating:
+            best = k
+            k = max(stating, key=lambda j: (hit.token_matches[j].sum(), -abs(j - best)))
+    room = MAX_ANSWER_WORDS - 1 - sentences[k].words  # one word for the marker
     if companion == "next":
         picks = [k + 1] if k + 1 < len(sentences) and sentences[k + 1].words <= room else []
     elif companion == "coverage" and len(hit.token_matches) == len(sentences):
@@ -100,6 +121,12 @@ def answer_sentences(hit: Hit, companion: Companion = "coverage") -> list[Senten
     else:
         picks = []
     return [sentences[i] for i in sorted([k, *picks])]
+
+
+def is_fragment(sentence: Sentence) -> bool:
+    """A question, or under four words: not an answer on its own."""
+    text = sentence.text.strip()
+    return sentence.words < 4 or text.rstrip("\"'\u201d\u2019)").endswith("?")
 
 
 def compose_answer(sentences: list[Sentence], passage: Passage | None = None) -> str:

@@ -146,21 +146,40 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
     retriever, options = answerer.retriever, answerer.options
     full = retriever.weights
 
-    def ranked(weights: Weights | None = None, idf_power: float | None = None) -> Answerer:
-        return dataclasses.replace(answerer, retriever=retriever.configured(weights, idf_power))
+    def ranked(
+        weights: Weights | None = None, idf_power: float | None = None, lede: bool = True, punctuation: bool = True
+    ) -> Answerer:
+        changed = retriever.configured(weights, idf_power, lede=lede, skip_punctuation=punctuation)
+        return dataclasses.replace(answerer, retriever=changed)
 
-    def answered(use_history: bool = options.use_history, companion: Companion = options.companion) -> Answerer:
-        changed = dataclasses.replace(options, use_history=use_history, companion=companion)
+    def answered(
+        use_history: bool = options.use_history,
+        companion: Companion = options.companion,
+        whole_sentences: bool = options.whole_sentences,
+    ) -> Answerer:
+        changed = dataclasses.replace(
+            options, use_history=use_history, companion=companion, whole_sentences=whole_sentences
+        )
         return dataclasses.replace(answerer, options=changed)
+
+    def declined(coverage: bool = True, quantity: bool = True, rescue: bool = True) -> Answerer:
+        rules = dataclasses.replace(options.abstention, coverage=coverage, quantity=quantity, rescue=rescue)
+        return dataclasses.replace(answerer, options=dataclasses.replace(options, abstention=rules))
 
     rows = [("all signals", answerer)]
     rows += [(f"without {f.name}", ranked(weights=full.without(f.name))) for f in dataclasses.fields(full)]
     rows += [
         ("query tokens: idf, not squared", ranked(idf_power=1.0)),
         ("query tokens: unweighted", ranked(idf_power=0.0)),
+        ("without lede prior (index/lede.py)", ranked(lede=False)),
+        ("query punctuation weighted", ranked(punctuation=False)),
         ("without follow-up context", answered(use_history=False)),
         ("answer: best + next sentence", answered(companion="next")),
         ("answer: best sentence only", answered(companion="none")),
+        ("answer: fragments allowed", answered(whole_sentences=False)),
+        ("without coverage abstention", declined(coverage=False)),
+        ("without quantity check", declined(quantity=False)),
+        ("without rescue band", declined(rescue=False)),
     ]
     return rows
 

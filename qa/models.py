@@ -6,7 +6,13 @@ the chat page renders it and the Slack bot turns it into Block Kit. Field order 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+# Why a question was declined: the article is about its subject but does not answer it ("not in
+# the article": related passages are offered as further reading), or it is about something else.
+Declined = Literal["not_in_article", "off_topic"]
 
 
 class Highlight(BaseModel):
@@ -32,10 +38,26 @@ class CitedPassage(BaseModel):
 
 
 class Answer(BaseModel):
-    """A short extractive answer with [n] markers and the passages they cite, or an abstention."""
+    """A short extractive answer with [n] markers and the passages they cite, or an abstention.
+
+    An abstention cites nothing (``passages`` is empty) and says why in ``declined``. When the
+    article is about the question's subject without answering it, ``related`` holds the closest
+    passages as further reading: never the answer, and shown as such.
+    """
 
     answer: str
     answerable: bool
-    passages: list[CitedPassage]
+    passages: list[CitedPassage] = Field(description="The passages the answer cites, best first; empty when declined.")
     confidence: float
     took_ms: float
+    declined: Declined | None = Field(
+        default=None,
+        description=(
+            "Why the question was declined, when it was: not_in_article (the article covers the subject but does not "
+            "answer this; see related) or off_topic (the article is about something else). Null for an answer."
+        ),
+    )
+    related: list[CitedPassage] = Field(
+        default_factory=list,
+        description="When declined as not_in_article: the closest passages, as related reading, not as an answer.",
+    )

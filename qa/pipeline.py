@@ -19,6 +19,7 @@ from index.encoder import default_model_dir
 from index.onnx_encoder import ONNX_FILE, OnnxEncoder
 from index.store import REBUILD, read_manifest
 
+from .abstention import Abstention
 from .answers import Answerer, AnswerOptions
 from .settings import missing_model
 
@@ -46,7 +47,7 @@ def build_pipeline(settings: Mapping[str, Any], retriever: Retriever | None = No
     process should not start. A missing, stale or corrupt index leaves the process up, reporting
     503 with the fix, since a rebuild repairs it. ``retriever`` replaces the loading (tests).
     """
-    options = AnswerOptions(threshold=float(settings["ABSTAIN_THRESHOLD"]))
+    options = AnswerOptions(abstention=Abstention(threshold=float(settings["ABSTAIN_THRESHOLD"])))
     if retriever is not None:
         return Pipeline(Answerer(retriever, options))
     faiss.omp_set_num_threads(1)  # one core per worker; exact search over a small index needs no more

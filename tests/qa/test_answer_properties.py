@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index import Sentence
-from qa.answers import MAX_ANSWER_WORDS, NOT_COVERED, Answerer, compose_answer
+from qa.answers import MAX_ANSWER_WORDS, NOT_COVERED, NOT_IN_ARTICLE, Answerer, compose_answer
 from qa.models import Answer
 
 ODD = st.sampled_from(
@@ -53,10 +53,18 @@ def test_any_question_gets_a_well_formed_answer(answerer, sources, question, top
     answer = answerer.ask(question, history if with_history else [], top_k)
     assert isinstance(answer, Answer)
     reply = answer.model_dump()  # as the API serialises it
-    assert set(reply) == {"answer", "answerable", "passages", "confidence", "took_ms"}
+    assert set(reply) == {"answer", "answerable", "passages", "confidence", "took_ms", "declined", "related"}
     if not reply["answerable"]:
-        assert reply["answer"] == NOT_COVERED and reply["passages"] == []
+        assert reply["passages"] == []
+        if reply["declined"] == "off_topic":
+            assert reply["answer"] == NOT_COVERED and reply["related"] == []
+        else:
+            assert reply["declined"] == "not_in_article" and reply["answer"] == NOT_IN_ARTICLE
+            assert 1 <= len(reply["related"]) <= top_k
+            for passage in reply["related"]:
+                assert sources[passage["document"]][passage["start"] : passage["end"]] == passage["text"]
         return
+    assert reply["declined"] is None and reply["related"] == []
     assert reply["answer"].endswith(" [1]")
     assert len(reply["answer"].split()) <= MAX_ANSWER_WORDS
     assert 1 <= len(reply["passages"]) <= top_k

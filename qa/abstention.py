@@ -1,0 +1,84 @@
+"""When the article does not answer: a question off its subject, or on its subject but not answered by it.
+
+Three checks, each general to any document and measured on three question sets (docs/quality.md):
+
+1. **Relevance.** The question's best dense cosine with any sentence is at least ``threshold``
+   (``qa.settings.ABSTAIN_THRESHOLD``): below it the question is about something else
+   (``off_topic``), and nothing is cited or offered.
+2. **Coverage.** Above it, the question may still ask what the article does not give: the
+   population of a town it names, the name of a judge it does not name. Such a question matches
+   the article's setting ("Verviers", "the raid") but not its focus. So the question's content
+   (every token but punctuation and function words, weighted by idf squared) must be matched by
+   the first passage's own token vectors: when more than ``coverage_share`` of it matches nothing
+   above cosine ``coverage_tau``, the article is taken not to answer (``not_in_article``), and
+   the closest passages are offered as related reading.
+3. **Answer type.** "How many ...?" / "How much ...?" is answered only by sentences that state a
+   quantity (a numeral, a number word, "none", or that it is not known).
+
+Just under the threshold (from ``rescue_floor``), a question whose content the first passage
+matches almost whole (at most ``rescue_share`` unmatched above ``rescue_tau``) is answered: its
+wording is far from the article's but every word of it is there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index import Retriever, SearchResult, Sentence
+
+from .models import Declined
+from .settings import ABSTAIN_THRESHOLD
+
+_QUANTITY_QUESTION = re.compile(r"^\W*how (many|much)\b", re.IGNORECASE)
+_QUANTITY = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty"
+    r"|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|once|twice|half|single"
+    r"|none|no|nobody|nothing|know)\b",  # "know": an answer may be that the number is not known
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """The rules deciding that the article does not answer; each can be switched off for ablations.
+
+    Coverage figures, natural / extra out-of-scope refused: without 0.000 / 0.10, with coverage
+    0.111 / 0.20, with the quantity check too 0.222 / 0.30; no in-scope question of the three sets
+    is refused by either. The rescue band turns eval-natural's one false abstention into an answer.
+    """
+
+    threshold: float = ABSTAIN_THRESHOLD
+    coverage: bool = True
+    coverage_tau: float = 0.25
+    coverage_share: float = 0.35
+    quantity: bool = True
+    rescue: bool = True
+    rescue_floor: float = 0.30
+    rescue_tau: float = 0.5
+    rescue_share: float = 0.3
+
+    def judge(
+        self, question: str, retriever: Retriever, result: SearchResult, answer: Sequence[Sentence]
+    ) -> Declined | None:
+        """None when the first hit answers ``question`` (``answer`` its sentences), else why it does not."""
+        if not result.hits or result.query_tokens is None:
+            return "off_topic"
+        first = result.hits[0].passage
+        if result.confidence < self.threshold:
+            rescued = (
+                self.rescue
+                and result.confidence >= self.rescue_floor
+                and retriever.uncovered_share(result.query_tokens, first, self.rescue_tau) <= self.rescue_share
+            )
+            if not rescued:
+                return "off_topic"
+        if self.coverage and retriever.uncovered_share(result.query_tokens, first, self.coverage_tau) > (
+            self.coverage_share
+        ):
+            return "not_in_article"
+        quantity_asked = self.quantity and _QUANTITY_QUESTION.search(question)
+        if quantity_asked and not _QUANTITY.search(" ".join(s.text for s in answer)):
+            return "not_in_article"
+        return None

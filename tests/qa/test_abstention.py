@@ -1,0 +1,65 @@
+"""qa.abstention: off-topic questions cite nothing; on-topic ones it does not answer offer related reading."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from index import Sentence
+from qa.abstention import Abstention
+from qa.answers import NOT_COVERED, NOT_IN_ARTICLE, Answerer, AnswerOptions
+
+
+@pytest.fixture(scope="module")
+def answerer(retriever):
+    return Answerer(retriever)
+
+
+@pytest.mark.parametrize("question", ["How do I make sourdough bread at home?", "Who won the 2018 FIFA World Cup?"])
+def test_a_question_off_the_articles_subject_is_declined_with_nothing_offered(answerer, question):
+    reply = answerer.ask(question)
+    assert (reply.answerable, reply.declined, reply.answer) == (False, "off_topic", NOT_COVERED)
+    assert reply.passages == [] and reply.related == []
+
+
+def test_a_question_on_its_subject_that_it_does_not_answer_offers_related_reading(answerer):
+    reply = answerer.ask("How many people were killed in the November Paris attacks?")
+    assert (reply.answerable, reply.declined, reply.answer) == (False, "not_in_article", NOT_IN_ARTICLE)
+    assert reply.passages == []
+    assert [p.rank for p in reply.related] == [1, 2, 3]
+
+
+def test_coverage_is_what_declines_it(retriever):
+    """The same question is answered once coverage and the quantity check are off: its cosine is high."""
+    question = "How many people were killed in the November Paris attacks?"
+    lenient = AnswerOptions(abstention=Abstention(coverage=False, quantity=False))
+    assert Answerer(retriever, lenient).ask(question).answerable
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How did El Bali try to escape?", "Who is Marouane El Bali?", "What was found in the apartment?"],
+)
+def test_questions_the_article_answers_are_answered(answerer, question):
+    reply = answerer.ask(question)
+    assert reply.answerable and reply.declined is None and reply.related == [] and reply.passages
+
+
+@pytest.mark.parametrize(
+    ("answer", "declined"),
+    [
+        ("Two officers were hurt.", None),
+        ("About 300 rounds were fired.", None),
+        ("Nobody would say how many.", None),
+        ("The officers were hurt.", "not_in_article"),
+    ],
+)
+def test_a_quantity_question_needs_a_quantity_in_its_answer(retriever, answer, declined):
+    question = "How many police took part in the raid?"
+    result = retriever.search(question)
+    rules = Abstention(coverage=False)
+    assert result.confidence >= rules.threshold
+    assert rules.judge(question, retriever, result, [Sentence(0, len(answer), answer)]) == declined
+    unchecked = dataclasses.replace(rules, quantity=False)
+    assert unchecked.judge(question, retriever, result, [Sentence(0, len(answer), answer)]) is None
