@@ -12,8 +12,11 @@ Three checks, each general to any document and measured on three question sets (
    the first passage's own token vectors: when more than ``coverage_share`` of it matches nothing
    above cosine ``coverage_tau``, the article is taken not to answer (``not_in_article``), and
    the closest passages are offered as related reading.
-3. **Answer type.** "How many ...?" / "How much ...?" is answered only by sentences that state a
-   quantity (a numeral, a number word, "none", or that it is not known).
+3. **Answer type.** A question that says what kind of answer it wants (``qa.question``) is
+   answered only by sentences that hold something of that kind and not in the question: "How
+   many ...?" a quantity (a numeral, a number word, "none", or that it is not known), "When ...?"
+   a time, "What year ...?" a date, "Who was the ...?" / "Which judge ...?" a person's or a body's
+   name, "Which city ...?" a place's name.
 
 Just under the threshold (from ``rescue_floor``), a question whose content the first passage
 matches almost whole (at most ``rescue_share`` unmatched above ``rescue_tau``) is answered: its
@@ -22,22 +25,16 @@ wording is far from the article's but every word of it is there.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index import Retriever, SearchResult, Sentence
 
 from .models import Declined
+from .question import Kind, analyse
 from .settings import ABSTAIN_THRESHOLD
 
-_QUANTITY_QUESTION = re.compile(r"^\W*how (many|much)\b", re.IGNORECASE)
-_QUANTITY = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty"
-    r"|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|dozens?|once|twice|half|single"
-    r"|none|no|nobody|nothing|know)\b",  # "know": an answer may be that the number is not known
-    re.IGNORECASE,
-)
+ALL_KINDS: frozenset[Kind] = frozenset(("quantity", "time", "date", "person", "place"))
 
 
 @dataclass(frozen=True)
@@ -53,7 +50,7 @@ class Abstention:
     coverage: bool = True
     coverage_tau: float = 0.25
     coverage_share: float = 0.35
-    quantity: bool = True
+    answer_types: frozenset[Kind] = ALL_KINDS
     rescue: bool = True
     rescue_floor: float = 0.30
     rescue_tau: float = 0.5
@@ -78,7 +75,7 @@ class Abstention:
             self.coverage_share
         ):
             return "not_in_article"
-        quantity_asked = self.quantity and _QUANTITY_QUESTION.search(question)
-        if quantity_asked and not _QUANTITY.search(" ".join(s.text for s in answer)):
+        asked = analyse(question)
+        if asked.kind in self.answer_types and not asked.answered_by(" ".join(s.text for s in answer)):
             return "not_in_article"
         return None

@@ -26,9 +26,11 @@ import numpy as np
 from index import IndexError_, Weights
 from index.chunking import word_count
 
+from .abstention import ALL_KINDS
 from .answers import MAX_ANSWER_WORDS, Answerer, Companion
 from .models import Answer
 from .pipeline import build_pipeline
+from .question import Kind
 from .settings import SettingError, load_settings
 
 _QUOTES = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
@@ -162,8 +164,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         )
         return dataclasses.replace(answerer, options=changed)
 
-    def declined(coverage: bool = True, quantity: bool = True, rescue: bool = True) -> Answerer:
-        rules = dataclasses.replace(options.abstention, coverage=coverage, quantity=quantity, rescue=rescue)
+    def declined(coverage: bool = True, answer_types: frozenset[Kind] = ALL_KINDS, rescue: bool = True) -> Answerer:
+        rules = dataclasses.replace(options.abstention, coverage=coverage, answer_types=answer_types, rescue=rescue)
         return dataclasses.replace(answerer, options=dataclasses.replace(options, abstention=rules))
 
     rows = [("all signals", answerer)]
@@ -178,7 +180,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("answer: best sentence only", answered(companion="none")),
         ("answer: fragments allowed", answered(whole_sentences=False)),
         ("without coverage abstention", declined(coverage=False)),
-        ("without quantity check", declined(quantity=False)),
+        ("answer type: quantity only", declined(answer_types=frozenset({"quantity"}))),
+        ("without answer-type check", declined(answer_types=frozenset())),
         ("without rescue band", declined(rescue=False)),
     ]
     return rows

@@ -31,9 +31,9 @@ def test_a_question_on_its_subject_that_it_does_not_answer_offers_related_readin
 
 
 def test_coverage_is_what_declines_it(retriever):
-    """The same question is answered once coverage and the quantity check are off: its cosine is high."""
+    """The same question is answered once coverage and the answer-type check are off: its cosine is high."""
     question = "How many people were killed in the November Paris attacks?"
-    lenient = AnswerOptions(abstention=Abstention(coverage=False, quantity=False))
+    lenient = AnswerOptions(abstention=Abstention(coverage=False, answer_types=frozenset()))
     assert Answerer(retriever, lenient).ask(question).answerable
 
 
@@ -61,5 +61,41 @@ def test_a_quantity_question_needs_a_quantity_in_its_answer(retriever, answer, d
     rules = Abstention(coverage=False)
     assert result.confidence >= rules.threshold
     assert rules.judge(question, retriever, result, [Sentence(0, len(answer), answer)]) == declined
-    unchecked = dataclasses.replace(rules, quantity=False)
+    unchecked = dataclasses.replace(rules, answer_types=frozenset())
     assert unchecked.judge(question, retriever, result, [Sentence(0, len(answer), answer)]) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which judge authorized the Verviers raid?",  # "a Belgian judge": no name
+        "What's the name of the man who drove El Bali to Verviers?",  # "from Brussels": a place
+        "When did the trial over the Verviers plot take place?",  # no time in the answer
+        "What is the population of Verviers?",  # no number
+    ],
+)
+def test_a_question_whose_answer_lacks_what_it_asks_for_is_declined_with_related_reading(answerer, question):
+    reply = answerer.ask(question)
+    assert (reply.answerable, reply.declined) == (False, "not_in_article") and reply.related
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which American president did El Bali supposedly help guard?",
+        "Who's the family's lawyer?",
+        "When was the raid approved by a judge?",
+        "Which city did Amghar and Ben Larbi fly to on the way to Syria?",
+        "How old is Mohamed?",
+        "Who was killed?",
+    ],
+)
+def test_typed_questions_the_article_answers_are_answered(answerer, question):
+    assert answerer.ask(question).answerable
+
+
+def test_the_answer_type_check_is_what_declines_the_judge_question(retriever):
+    question = "Which judge authorized the Verviers raid?"
+    assert not Answerer(retriever).ask(question).answerable
+    quantity_only = AnswerOptions(abstention=Abstention(answer_types=frozenset({"quantity"})))
+    assert Answerer(retriever, quantity_only).ask(question).answerable

@@ -1,0 +1,71 @@
+"""qa.question: the kind of answer a question expects, and whether a text holds one."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa.question import analyse, new_names
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How many police took part in the raid?", "quantity"),
+        ("how old is Mohamed", "quantity"),
+        ("What is the population of Verviers?", "quantity"),
+        ("When was the raid approved by a judge?", "time"),
+        ("And when?", "time"),
+        ("How long did it take them?", "time"),
+        ("What year was Charlie Hebdo founded?", "date"),
+        ("On what exact date was the raid carried out?", "date"),
+        ("Who survived?", "person"),
+        ("Who's the family's lawyer?", "person"),
+        ("Which judge authorized the raid?", "person"),
+        ("What is the name of the organization she runs?", "person"),
+        ("Which paper does Metdepenningen write for?", "person"),
+        ("Which city did they fly to?", "place"),
+        ("Name of the resident quoted at the barber's?", "place"),
+        ("Who is Farida Aarrass?", "other"),  # asks what she is, not for a name
+        ("who is abaaoud", "other"),
+        ("Who was killed?", "other"),
+        ("Where was El Bali when the police came in?", "other"),  # "in a bathroom": no name needed
+        ("Why did the police raid the apartment?", "other"),
+    ],
+)
+def test_the_kind_comes_from_the_questions_opening_words(question, kind):
+    assert analyse(question).kind == kind
+
+
+def test_names_are_capitalised_inside_sentences_and_new_to_the_question():
+    text = "The raid was authorized by a Belgian judge in January. He said Marouane El Bali fled."
+    assert new_names(text) == ["Marouane", "El", "Bali"]  # not "The"/"He" (initial), "Belgian", "January"
+    assert new_names(text, analyse("Did Marouane El Bali flee?").words) == []
+
+
+def test_a_name_after_in_or_from_is_a_place():
+    text = "He came by car from Brussels to Verviers, said Eric van der Sypt in St. Denis. Then he left."
+    assert new_names(text, places=False) == ["Verviers", "Eric", "Sypt"]
+    assert new_names(text) == ["Brussels", "Verviers", "Eric", "Sypt", "St", "Denis"]
+
+
+def test_quoted_speech_opens_a_sentence():
+    assert new_names("He said: \u201cIf they needed something, they\u2019d say so.\u201d") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answered"),
+    [
+        ("How many police took part?", "A few dozen officers gathered.", True),
+        ("How many police took part?", "Officers gathered outside.", False),
+        ("When did the trial take place?", "The judge authorized the raid three days before.", True),
+        ("When did the trial take place?", "Verviers was a prelude of those events.", False),
+        ("What year was it founded?", "It was founded in 1970.", True),
+        ("What year was it founded?", "It was founded three days before.", False),
+        ("Which judge authorized the raid?", "The raid was authorized by a Belgian judge.", False),
+        ("Which judge authorized the raid?", "The raid was authorized by judge Anne Dupont.", True),
+        ("Which city did they fly to?", "They had flown to Istanbul that April.", True),
+        ("Why did they go?", "Anything answers a question of no particular kind.", True),
+    ],
+)
+def test_an_answer_must_hold_what_the_question_asks_for(question, text, answered):
+    assert analyse(question).answered_by(text) is answered
