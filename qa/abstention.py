@@ -41,9 +41,10 @@ ALL_KINDS: frozenset[Kind] = frozenset(("quantity", "time", "date", "person", "p
 class Abstention:
     """The rules deciding that the article does not answer; each can be switched off for ablations.
 
-    Coverage figures, natural / extra out-of-scope refused: without 0.000 / 0.10, with coverage
-    0.111 / 0.20, with the quantity check too 0.222 / 0.30; no in-scope question of the three sets
-    is refused by either. The rescue band turns eval-natural's one false abstention into an answer.
+    Natural near-topic / extra out-of-scope questions refused: without coverage or answer type
+    0.000 / 0.10, with coverage 0.111 / 0.20, with the quantity check too 0.222 / 0.30, with every
+    answer type (``qa.question``) 0.778 / 0.55; no in-scope question of the three sets is refused by
+    either. The rescue band turns eval-natural's one false abstention into an answer.
     """
 
     threshold: float = ABSTAIN_THRESHOLD
