@@ -51,13 +51,11 @@ class Answer(BaseModel):
     confidence: float
     took_ms: float
     declined: Declined | None = Field(
-        default=None,
         description=(
             "Why the question was declined, when it was: not_in_article (the article covers the subject but does not "
             "answer this; see related) or off_topic (the article is about something else). Null for an answer."
         ),
     )
     related: list[CitedPassage] = Field(
-        default_factory=list,
         description="When declined as not_in_article: the closest passages, as related reading, not as an answer.",
     )

@@ -1,12 +1,13 @@
 """The chat page's conversation as it travels in the form, checked with the API's own limits.
 
 The server keeps no conversation. Each exchange of the transcript comes back with the next
-question as three hidden fields: ``q`` (the question), ``a`` (the answer) and ``cites`` (JSON
-references to the cited passages: document, offsets, highlighted sentence). The questions and
-answers are the API's ``history`` and are validated by the same ``AskRequest`` / ``Turn`` models,
-so the page accepts exactly what the API accepts. Citations carry no text: the passage is re-read
-from the article into the answer's own ``CitedPassage``, so a tampered form can at worst point at
-another part of the article.
+question as four hidden fields: ``q`` (the question), ``a`` (the answer), ``cites`` (JSON
+references to the cited passages: document, offsets, highlighted sentence) and ``related`` (the
+same references for the passages offered as related reading when the article does not answer).
+The questions and answers are the API's ``history`` and are validated by the same ``AskRequest`` /
+``Turn`` models, so the page accepts exactly what the API accepts. References carry no text: the
+passage is re-read from the article into the answer's own ``CitedPassage``, so a tampered form can
+at worst point at another part of the article.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from werkzeug.datastructures import MultiDict
 
 from index import Document
 from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K, trim_history
-from qa.models import CitedPassage, Highlight
+from qa.models import CitedPassage, Declined, Highlight
 
 from .schemas import AskRequest, Turn
 
@@ -47,11 +48,12 @@ _TURNS = TypeAdapter(list[Turn])
 
 @dataclass
 class Exchange:
-    """One question and its answer, with the passages shown under the answer."""
+    """One question and its answer, with the passages it cites, or those offered as related reading."""
 
     question: str
     answer: str
     passages: list[CitedPassage] = field(default_factory=list)
+    related: list[CitedPassage] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
@@ -59,25 +61,44 @@ class Exchange:
         return bool(self.passages)
 
     @property
+    def declined(self) -> Declined | None:
+        """Why the question was declined, read from what the exchange shows (as ``Answer.declined``).
+
+        Derived rather than carried, so the form cannot claim one thing and show another: an
+        abstention that offers related reading is "not in the article", one that offers none is off topic.
+        """
+        if self.passages:
+            return None
+        return "not_in_article" if self.related else "off_topic"
+
+    @property
     def passage_ids(self) -> list[str]:
         return [p.id for p in self.passages]
 
     def cites_json(self) -> str:
-        """The hidden ``cites`` field: what is needed to re-read each passage from the article."""
-        return json.dumps(
-            [
-                {
-                    "id": p.id,
-                    "document": p.document,
-                    "start": p.start,
-                    "end": p.end,
-                    "score": p.score,
-                    "highlight": [p.highlight.start, p.highlight.end],
-                }
-                for p in self.passages
-            ],
-            separators=(",", ":"),
-        )
+        """The hidden ``cites`` field: what is needed to re-read each cited passage from the article."""
+        return _refs_json(self.passages)
+
+    def related_json(self) -> str:
+        """The hidden ``related`` field: the same references for the related-reading passages."""
+        return _refs_json(self.related)
+
+
+def _refs_json(passages: Sequence[CitedPassage]) -> str:
+    return json.dumps(
+        [
+            {
+                "id": p.id,
+                "document": p.document,
+                "start": p.start,
+                "end": p.end,
+                "score": p.score,
+                "highlight": [p.highlight.start, p.highlight.end],
+            }
+            for p in passages
+        ],
+        separators=(",", ":"),
+    )
 
 
 def history(exchanges: Sequence[Exchange]) -> list[dict]:
@@ -98,7 +119,7 @@ def trim(exchanges: list[Exchange]) -> list[Exchange]:
 
 
 def _passages(raw: str, documents: Mapping[str, Document]) -> list[CitedPassage]:
-    """Rebuild the cited passages of one exchange from the article, refusing references that do not fit it."""
+    """Rebuild one exchange's cited (or related) passages from the article, refusing references that do not fit it."""
     try:
         refs = _CITES.validate_json(raw or "[]")
     except ValidationError:
@@ -138,8 +159,9 @@ _TOO_LONG = (
 
 def parse_exchanges(form: MultiDict, documents: Mapping[str, Document]) -> list[Exchange]:
     """The transcript carried by the form, validated with the API's history limits."""
-    questions, answers, cites = form.getlist("q"), form.getlist("a"), form.getlist("cites")
-    if not len(questions) == len(answers) == len(cites):
+    questions, answers = form.getlist("q"), form.getlist("a")
+    cites, related = form.getlist("cites"), form.getlist("related")
+    if not len(questions) == len(answers) == len(cites) == len(related):
         raise ConversationError(_DAMAGED)
     if 2 * len(questions) > MAX_HISTORY_TURNS:
         raise ConversationError(_TOO_LONG)
@@ -150,8 +172,11 @@ def parse_exchanges(form: MultiDict, documents: Mapping[str, Document]) -> list[
         raise ConversationError(_TOO_LONG) from None
     if sum(len(t.content) for t in turns) > MAX_HISTORY_CHARS:
         raise ConversationError(_TOO_LONG)
-    for exchange, raw in zip(exchanges, cites, strict=True):
-        exchange.passages = _passages(raw, documents)
+    for exchange, raw_cites, raw_related in zip(exchanges, cites, related, strict=True):
+        exchange.passages = _passages(raw_cites, documents)
+        exchange.related = _passages(raw_related, documents)
+        if exchange.passages and exchange.related:
+            raise ConversationError(_DAMAGED)  # related reading is offered only in place of an answer
     return exchanges
 
 

@@ -48,6 +48,11 @@ LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
 ANSWERS = Counter("qa_answers_total", "Answers given, by answerable (false: the article doesn't say).", ["answerable"])
+DECLINED = Counter(
+    "qa_declined_total",
+    "Questions declined, by why: not_in_article (on the article's subject, related passages offered) or off_topic.",
+    ["reason"],
+)
 INDEX_PASSAGES = Gauge(
     "qa_index_passages", "Passages in the loaded index (0 when the index is not ready).", multiprocess_mode="livemax"
 )
@@ -85,6 +90,7 @@ def configure_logging(config) -> None:
     root = logging.getLogger()
     root.setLevel(str(config.get("LOG_LEVEL", "INFO")).upper())
     logging.getLogger("bm25s").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # two lines per revision check (qa/db.py)
     if any(getattr(h, "_qa_handler", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
@@ -99,6 +105,8 @@ def configure_logging(config) -> None:
 def record_answer(answer: Answer) -> None:
     """Count an answer (call wherever a question is answered: API, page, Slack)."""
     ANSWERS.labels(answerable=str(answer.answerable).lower()).inc()
+    if answer.declined:
+        DECLINED.labels(reason=answer.declined).inc()
 
 
 def question_fields(question: str) -> dict:

@@ -104,7 +104,7 @@ def ask():
         message = "Answers are unavailable right now: the article index is not loaded. Try again shortly."
         return render_chat(exchanges, draft=draft, error=message, status=503)
     record_answer(result)
-    exchanges = trim([*exchanges, Exchange(body.question, result.answer, result.passages)])
+    exchanges = trim([*exchanges, Exchange(body.question, result.answer, result.passages, result.related)])
     return render_chat(exchanges)
 
 
@@ -181,8 +181,14 @@ def split_at(text: str, start: int, end: int) -> tuple[str, str, str]:
 
 
 @pages.app_template_global()
-def article_url(passage: CitedPassage) -> str:
-    """The reader's link for a citation: the paragraph's anchor, with the sentence's offsets to highlight."""
+def article_url(passage: CitedPassage, cited: bool = True) -> str:
+    """The reader's link for a passage: the paragraph's anchor, with a cited sentence's offsets to highlight.
+
+    Related reading is linked to its paragraph alone: the article page marks only what an answer cites.
+    """
+    anchor = f"p{passage.paragraph}"
+    if not cited:
+        return url_for("pages.article", document=passage.document, _anchor=anchor)
     start = passage.start + passage.highlight.start
     end = passage.start + passage.highlight.end
-    return url_for("pages.article", document=passage.document, s=start, e=end, _anchor=f"p{passage.paragraph}")
+    return url_for("pages.article", document=passage.document, s=start, e=end, _anchor=anchor)

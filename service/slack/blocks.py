@@ -1,4 +1,8 @@
-"""The answer as Block Kit within Slack's limits: the answer, a line per cited passage, then 👍 / 👎."""
+"""The answer as Block Kit within Slack's limits: the answer, a line per cited passage, then 👍 / 👎.
+
+A question the article covers without answering gets its related reading under a label instead
+of citations; an off-topic one gets the answer text alone.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ MAX_BLOCKS = 50  # Block Kit: blocks in one message
 BUTTON_VALUE_LIMIT = 2000  # Block Kit: characters in a button's value
 FEEDBACK_BLOCK = "qa_feedback"
 FEEDBACK_ACTIONS = {"up": "qa_feedback_up", "down": "qa_feedback_down"}
+RELATED_LABEL = "Related reading (not an answer):"
 
 
 def article_url(base_url: str, document: str, paragraph: int) -> str:
@@ -27,14 +32,21 @@ def bold(text: str) -> str:
     return f"*{escape(text.replace('*', '∗'))}*" if text else ""
 
 
-def citation_line(passage: CitedPassage, base_url: str, limit: int = EXCERPT_CHARS) -> str:
-    """One cited passage: [n], a link to its paragraph naming document and paragraph, the sentence in bold."""
+def citation_line(passage: CitedPassage, base_url: str, limit: int = EXCERPT_CHARS, *, cited: bool = True) -> str:
+    """One passage: [n], a link to its paragraph naming document and paragraph, the sentence in bold.
+
+    Related reading (``cited=False``) has no [n] and no bold: it answers nothing, so nothing in it
+    is set out as the answer; the excerpt is still cut around its closest sentence.
+    """
     label = f"{passage.document}, paragraph {passage.paragraph}".replace("|", "/")
-    head = f"*[{passage.rank}]* <{article_url(base_url, passage.document, passage.paragraph)}|{escape(label)}>"
+    head = f"<{article_url(base_url, passage.document, passage.paragraph)}|{escape(label)}>"
+    if cited:
+        head = f"*[{passage.rank}]* {head}"
     # Escaping can lengthen the text (& is five characters): leave room for it within the block limit.
     room = min(limit, (SECTION_LIMIT - len(head) - 1) // 5 * 4)
     before, sentence, after = excerpt(passage.text, passage.highlight.start, passage.highlight.end, room)
-    body = " ".join(part for part in (escape(before), bold(sentence), escape(after)) if part)
+    shown = bold(sentence) if cited else escape(sentence)
+    body = " ".join(part for part in (escape(before), shown, escape(after)) if part)
     line = f"{head} {body}"
     return line if len(line) <= SECTION_LIMIT else truncate(line, SECTION_LIMIT)
 
@@ -63,14 +75,25 @@ def parse_feedback_value(value: str) -> tuple[str, str, list[str]]:
     return str(data["q"]), str(data["a"]), [str(p) for p in data["p"]]
 
 
+def context(text: str) -> dict[str, Any]:
+    """A context block of one mrkdwn line (Slack shows it small and grey, under the answer)."""
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
 def answer_blocks(question: str, result: Answer, base_url: str) -> list[dict[str, Any]]:
-    """The reply as Block Kit: the short answer, a context line per cited passage, then 👍 / 👎."""
+    """The reply as Block Kit: the short answer, a context line per cited passage, then 👍 / 👎.
+
+    Declined as not in the article: the answer, then the related passages under a label saying
+    they are not an answer. Declined as off topic: the answer alone.
+    """
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(escape(result.answer), SECTION_LIMIT)}}
     ]
     passages = result.passages[: MAX_BLOCKS - 2]
-    for passage in passages:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": citation_line(passage, base_url)}]})
+    blocks += [context(citation_line(passage, base_url)) for passage in passages]
+    if result.declined == "not_in_article" and result.related:
+        blocks.append(context(RELATED_LABEL))
+        blocks += [context(citation_line(p, base_url, cited=False)) for p in result.related[: MAX_BLOCKS - 3]]
     value = feedback_value(question, result.answer, [p.id for p in passages])
     buttons = [
         {

@@ -95,6 +95,10 @@
     return turns;
   }
 
+  function paragraphUrl(passage) {
+    return "/articles/" + encodeURIComponent(passage.document) + "#p" + passage.paragraph;
+  }
+
   function articleUrl(passage) {
     const start = passage.start + passage.highlight.start;
     const end = passage.start + passage.highlight.end;
@@ -120,24 +124,47 @@
     return p;
   }
 
-  function passageItem(passage, turn) {
-    const item = el("li", "source");
-    item.id = "t" + turn + "-c" + passage.rank;
+  /* A cited source ([n], its sentence marked), or related reading: no number, nothing marked, linked to its
+     paragraph alone, as the server renders them (templates/_passage.html). */
+  function passageItem(passage, turn, related) {
+    const item = el("li", related ? "related-passage" : "source");
+    item.id = "t" + turn + (related ? "-r" : "-c") + passage.rank;
     const where = passage.paragraph === 0 ? "Standfirst" : "Paragraph " + passage.paragraph;
     const meta = el("p", "source-meta");
-    meta.append(el("span", "source-n", "[" + passage.rank + "]"), " ", el("span", "source-para", where),
-      " ", el("span", "source-title", passage.title));
+    if (!related) meta.append(el("span", "source-n", "[" + passage.rank + "]"), " ");
+    meta.append(el("span", "source-para", where), " ", el("span", "source-title", passage.title));
     const quote = el("blockquote", "source-text");
     const text = passage.text;
-    quote.append(text.slice(0, passage.highlight.start), el("mark", null, text.slice(passage.highlight.start, passage.highlight.end)),
-      text.slice(passage.highlight.end));
+    if (related) {
+      quote.textContent = text;
+    } else {
+      quote.append(text.slice(0, passage.highlight.start), el("mark", null, text.slice(passage.highlight.start, passage.highlight.end)),
+        text.slice(passage.highlight.end));
+    }
     const link = el("a", "source-link", "Read in the article");
-    link.href = articleUrl(passage);
+    link.href = related ? paragraphUrl(passage) : articleUrl(passage);
     link.target = "_blank";
     link.rel = "noopener";
     link.append(el("span", "visually-hidden", " (" + where.toLowerCase() + ", opens in a new tab)"));
     item.append(meta, quote, link);
     return item;
+  }
+
+  /* The best passage in full, the others folded away, as the server renders them (templates/_passages.html). */
+  function passageList(passages, turn, related) {
+    const tag = related ? "ul" : "ol";
+    const listClass = related ? "related-passages" : "sources";
+    const list = el(tag, listClass);
+    list.append(passageItem(passages[0], turn, related));
+    const rest = passages.slice(1);
+    if (!rest.length) return [list];
+    const noun = rest.length === 1 ? "passage" : "passages";
+    const more = el("details", "more-sources");
+    more.append(el("summary", null, rest.length + " more " + (related ? "related " + noun : noun + " from the article")));
+    const restList = el(tag, listClass);
+    rest.forEach(function (passage) { restList.append(passageItem(passage, turn, related)); });
+    more.append(restList);
+    return [list, more];
   }
 
   function feedbackGroup(turn) {
@@ -174,30 +201,37 @@
     const q = el("p", "question", question);
     q.id = "t" + turn + "-q";
     node.append(q);
-    const answer = el("div", result.passages.length ? "answer" : "answer answer--none");
+    // Why it was declined, read from what is shown, as the server reads it back from the form (Exchange.declined).
+    const declined = result.passages.length ? null : result.related.length ? "not_in_article" : "off_topic";
+    const answer = el("div", declined ? "answer answer--none answer--" + declined.replace(/_/g, "-") : "answer");
     answer.append(el("h3", "visually-hidden", "Answer"), answerText(result.answer, turn, result.passages.length));
     if (result.passages.length) {
-      // The best passage in full; the others folded away, as the server renders them.
-      const list = el("ol", "sources");
-      list.append(passageItem(result.passages[0], turn));
-      answer.append(el("h3", "sources-title", "From the article"), list);
-      const rest = result.passages.slice(1);
-      if (rest.length) {
-        const more = el("details", "more-sources");
-        more.append(el("summary", null, rest.length + " more " + (rest.length === 1 ? "passage" : "passages") + " from the article"));
-        const restList = el("ol", "sources");
-        rest.forEach(function (passage) { restList.append(passageItem(passage, turn)); });
-        more.append(restList);
-        answer.append(more);
-      }
+      answer.append(el("h3", "sources-title", "From the article"));
+      answer.append(...passageList(result.passages, turn, false));
+    }
+    if (declined === "not_in_article") {
+      // The closest passages, offered as reading and labelled as such: never shown as the answer.
+      const section = el("section", "related");
+      section.setAttribute("aria-labelledby", "t" + turn + "-related");
+      const title = el("h3", "related-title", "Related reading ");
+      title.id = "t" + turn + "-related";
+      title.append(el("span", "related-note", "— these passages don't answer the question"));
+      section.append(title);
+      section.append(...passageList(result.related, turn, true));
+      answer.append(section);
     }
     answer.append(feedbackGroup(turn));
     node.append(answer);
-    const cites = result.passages.map(function (p) {
-      return { id: p.id, document: p.document, start: p.start, end: p.end, score: p.score, highlight: [p.highlight.start, p.highlight.end] };
-    });
-    node.append(hidden("q", question), hidden("a", result.answer), hidden("cites", JSON.stringify(cites)));
+    node.append(hidden("q", question), hidden("a", result.answer), hidden("cites", refs(result.passages)),
+      hidden("related", refs(result.related)));
     return node;
+  }
+
+  /* The hidden cites / related fields: where each passage lies, no text (service/conversation.py re-reads it). */
+  function refs(passages) {
+    return JSON.stringify(passages.map(function (p) {
+      return { id: p.id, document: p.document, start: p.start, end: p.end, score: p.score, highlight: [p.highlight.start, p.highlight.end] };
+    }));
   }
 
   function showError(message) {

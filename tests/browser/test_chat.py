@@ -11,6 +11,8 @@ from qa.feedback import FeedbackStore
 
 ESCAPE_Q = "How did El Bali try to escape?"
 WINDOW = "jumped out of a window"
+# On the article's subject (the guns came from a shop in Slovakia), but it gives no price: declined as not_in_article.
+NEAR_TOPIC_Q = "How much did the Kalashnikovs cost?"
 
 
 def ask(page, question: str) -> None:
@@ -176,8 +178,63 @@ def test_question_outside_the_article_shows_no_passages(browser, server, javascr
         page.locator(".exchange:not(.is-pending)").first.wait_for()
         assert page.locator(".answer-text").inner_text().startswith("The article doesn't say")
         assert page.locator(".source").count() == 0 and page.locator("mark").count() == 0
+        assert page.locator(".related, .related-passage").count() == 0
+        assert "Related reading" not in page.locator("main").inner_text()
+        assert page.locator('input[name="related"]').input_value() == "[]"
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_question_the_article_covers_but_does_not_answer_offers_related_reading(browser, server, javascript):
+    context = browser.new_context(base_url=server.url, java_script_enabled=javascript)
+    try:
+        api = context.request.post("/api/ask", data={"question": NEAR_TOPIC_Q}).json()
+        assert (api["declined"], api["passages"]) == ("not_in_article", []) and len(api["related"]) == 3
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("Your question").fill(NEAR_TOPIC_Q)
+        page.get_by_role("button", name="Ask", exact=True).click()
+        page.locator(".exchange:not(.is-pending)").first.wait_for()
+        assert page.locator(".answer-text").inner_text() == api["answer"]
+        # Nothing shown as the answer's source ...
+        assert page.locator(".source, .sources-title, .marker, mark").count() == 0
+        # ... and the closest passages offered under a heading that says they do not answer.
+        heading = page.get_by_role("heading", name=re.compile(r"^Related reading — these passages don't answer"))
+        assert heading.is_visible()
+        assert page.get_by_role("region", name=re.compile("^Related reading")).is_visible()
+        # The closest one shown, the others folded away, as cited sources are.
+        folded = page.locator(".related details.more-sources")
+        assert folded.locator("summary").inner_text() == f"{len(api['related']) - 1} more related passages"
+        folded.locator("summary").click()
+        items = page.locator(".related .related-passage")
+        paragraphs = [f"Paragraph {p['paragraph']}" if p["paragraph"] else "Standfirst" for p in api["related"]]
+        assert items.locator(".source-para").all_inner_texts() == paragraphs
+        links = items.locator(".source-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert links == [f"/articles/verviers-raid#p{p['paragraph']}" for p in api["related"]]
+        carried = json.loads(page.locator('input[name="related"]').input_value())
+        assert [(r["start"], r["end"]) for r in carried] == [(p["start"], p["end"]) for p in api["related"]]
+        assert page.locator('input[name="cites"]').input_value() == "[]"
+    finally:
+        context.close()
+
+
+# Each element of an answer as tag.class, with the text of those that hold only text: how it is built, not styled.
+OUTLINE = """answer => Array.from(answer.querySelectorAll("*")).map(e =>
+    e.tagName.toLowerCase() + "." + (e.getAttribute("class") || "")
+    + (e.children.length ? "" : " " + e.textContent.trim()))"""
+
+
+def test_related_reading_built_by_the_script_is_the_servers_and_travels_in_the_plain_form(page):
+    page.goto("/")
+    ask(page, NEAR_TOPIC_Q)
+    scripted = page.locator("#t0 .answer").evaluate(OUTLINE)
+    assert "section.related" in scripted and any(e.startswith("li.related-passage") for e in scripted)
+    page.locator("#question").fill(ESCAPE_Q)
+    with page.expect_navigation():
+        page.evaluate("document.getElementById('chat').submit()")  # the form as posted without the script
+    assert page.locator("#t0 .answer").evaluate(OUTLINE) == scripted  # re-read from the article, built the same
+    assert WINDOW in page.locator("#t1 .answer-text").inner_text()
 
 
 @pytest.mark.parametrize("javascript", [True, False])
@@ -210,6 +267,8 @@ def test_narrow_screen_has_no_sideways_scrolling(browser, server):
         page = context.new_page()
         page.goto("/")
         ask(page, ESCAPE_Q)
+        ask(page, NEAR_TOPIC_Q)
+        assert page.locator(".related-passage").count() > 0
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         send = page.get_by_role("button", name="Ask", exact=True).bounding_box()
         assert send is not None and send["x"] + send["width"] <= 375

@@ -30,6 +30,7 @@ def test_answer_cites_passages_with_document_paragraph_offsets_and_highlight(cli
     assert "jumped out of a window" in top["text"][top["highlight"]["start"] : top["highlight"]["end"]]
     assert top["paragraph"] == 6
     assert data["took_ms"] > 0
+    assert data["declined"] is None and data["related"] == []
 
 
 @pytest.mark.parametrize("top_k", [1, 5, 10])
@@ -44,7 +45,7 @@ def test_top_k_sets_the_number_of_passages(client, top_k):
 def test_out_of_scope_question_gets_an_honest_abstention(client, question):
     data = ask(client, question=question).get_json()
     assert data["answerable"] is False
-    assert data["passages"] == []
+    assert (data["declined"], data["passages"], data["related"]) == ("off_topic", [], [])
     assert "article doesn't say" in data["answer"]
 
 
@@ -137,6 +138,20 @@ def test_openapi_describes_the_validated_request(client):
     assert question["maxLength"] == 1000 and question["minLength"] == 1
     top_k = spec["components"]["schemas"]["AskRequest"]["properties"]["top_k"]
     assert top_k["minimum"] == 1 and top_k["maximum"] == 10
+
+
+def test_openapi_documents_why_a_question_was_declined_and_the_related_reading(client):
+    spec = client.get("/openapi.json").get_json()
+    ok = spec["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/Answer"}
+    properties = spec["components"]["schemas"]["Answer"]["properties"]
+    assert list(properties) == ["answer", "answerable", "passages", "confidence", "took_ms", "declined", "related"]
+    declined = properties["declined"]
+    assert declined["anyOf"] == [{"enum": ["not_in_article", "off_topic"], "type": "string"}, {"type": "null"}]
+    assert "not_in_article" in declined["description"] and "off_topic" in declined["description"]
+    related = properties["related"]
+    assert related["type"] == "array" and related["items"] == {"$ref": "#/components/schemas/CitedPassage"}
+    assert "not_in_article" in related["description"]
 
 
 def test_health_and_readiness(client):

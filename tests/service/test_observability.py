@@ -77,6 +77,7 @@ def test_metrics_count_requests_latency_abstentions_and_index_size(client):
     before = _samples(client.get("/metrics").get_data(as_text=True))
     client.post("/api/ask", json={"question": "How did El Bali try to escape?"})
     client.post("/api/ask", json={"question": "What is the capital of Australia?"})
+    client.post("/api/ask", json={"question": "How many people were killed in the November Paris attacks?"})
     client.post("/api/ask", json={"question": ""})
     response = client.get("/metrics")
     assert response.status_code == 200 and response.mimetype == "text/plain"
@@ -86,11 +87,13 @@ def test_metrics_count_requests_latency_abstentions_and_index_size(client):
         key = (name, tuple(sorted(labels.items())))
         return after.get(key, 0) - before.get(key, 0)
 
-    assert delta("qa_http_requests_total", route="/api/ask", method="POST", status="200") == 2
+    assert delta("qa_http_requests_total", route="/api/ask", method="POST", status="200") == 3
     assert delta("qa_http_requests_total", route="/api/ask", method="POST", status="400") == 1
-    assert delta("qa_http_request_duration_seconds_count", route="/api/ask", method="POST") == 3
-    assert delta("qa_answers_total", answerable="false") == 1
+    assert delta("qa_http_request_duration_seconds_count", route="/api/ask", method="POST") == 4
+    assert delta("qa_answers_total", answerable="false") == 2
     assert delta("qa_answers_total", answerable="true") == 1
+    assert delta("qa_declined_total", reason="off_topic") == 1
+    assert delta("qa_declined_total", reason="not_in_article") == 1
     manifest = client.application.extensions["qa"].answerer.retriever.index.manifest
     assert after[("qa_index_passages", ())] == manifest["passages"] > 0
 

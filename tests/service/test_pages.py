@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from html.parser import HTMLParser
@@ -9,11 +10,16 @@ from html.parser import HTMLParser
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from index import Document
 from qa import limits
+from qa.answers import NOT_COVERED
 from qa.feedback import FeedbackStore
 from qa.limits import MAX_HISTORY_TURNS
+from qa.models import Answer, CitedPassage, Declined, Highlight
 from service import create_app
 
+# The module: the package's own ``service.pages`` attribute is the blueprint.
+PAGES = importlib.import_module("service.pages")
 ESCAPE_QUESTION = "How did El Bali try to escape?"
 ESCAPE_SENTENCE = "jumped out of a window"
 
@@ -116,9 +122,11 @@ def test_posted_question_is_answered_with_highlighted_cited_passages(first_answe
     link = first_group(r'<a class="source-link" href="([^"]+)"', html).replace("&amp;", "&")
     assert re.fullmatch(r"/articles/verviers-raid\?s=\d+&e=\d+#p6", link)
     hidden = parse(html).hidden
-    assert [name for name, _ in hidden] == ["q", "a", "cites"]
+    assert [name for name, _ in hidden] == ["q", "a", "cites", "related"]
     assert hidden[0][1] == ESCAPE_QUESTION and ESCAPE_SENTENCE in hidden[1][1]
     assert [c["document"] for c in json.loads(hidden[2][1])] == ["verviers-raid"] * 3
+    assert hidden[3][1] == "[]"  # an answer offers no related reading
+    assert 'class="related' not in html
 
 
 def test_follow_up_uses_the_conversation_from_the_form(web):
@@ -146,8 +154,104 @@ def test_question_the_article_does_not_cover_shows_no_passages(web):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "The article doesn&#39;t say" in html
+    assert '<div class="answer answer--none answer--off-topic">' in html
     assert 'class="source"' not in html and "<mark>" not in html
-    assert dict(parse(html).hidden)["cites"] == "[]"
+    assert 'class="related' not in html and "Related reading" not in html
+    hidden = dict(parse(html).hidden)
+    assert hidden["cites"] == "[]" and hidden["related"] == "[]"
+
+
+class _Declines:
+    """Stands in for the answerer: declines every question as ``declined``, offering ``related``.
+
+    The page's rendering of each kind of abstention is tested apart from when the answerer chooses it.
+    """
+
+    def __init__(self, declined: Declined, related: list[CitedPassage]) -> None:
+        self.declined, self.related = declined, related
+
+    def ask(self, question: str, history: list[dict] | None = None, top_k: int = limits.TOP_K) -> Answer:
+        text = "The article doesn't say. It covers this subject, but nothing in it answers this question."
+        return Answer(
+            answer=text if self.declined == "not_in_article" else NOT_COVERED,
+            answerable=False,
+            passages=[],
+            confidence=0.4,
+            took_ms=1.0,
+            declined=self.declined,
+            related=self.related,
+        )
+
+
+def paragraphs_as_passages(doc: Document, *numbers: int) -> list[CitedPassage]:
+    """Whole paragraphs of ``doc`` as ranked passages, each with its first ten characters as the highlight."""
+    return [
+        CitedPassage(
+            id=f"{doc.id}:{n}:0",
+            rank=rank,
+            document=doc.id,
+            title=doc.title,
+            paragraph=n,
+            start=doc.paragraphs[n].start,
+            end=doc.paragraphs[n].end,
+            text=doc.paragraphs[n].text,
+            score=0.5,
+            highlight=Highlight(start=0, end=10),
+        )
+        for rank, n in enumerate(numbers, start=1)
+    ]
+
+
+def exchange_html(html: str, turn: int) -> str:
+    return first_group(rf'(<article class="exchange" id="t{turn}".*?</article>)', html)
+
+
+@pytest.mark.parametrize(("declined", "shown"), [("not_in_article", [7, 29, 32]), ("off_topic", [])])
+def test_declined_answer_offers_related_reading_only_when_the_article_covers_the_subject(
+    web, page_app, monkeypatch, declined, shown
+):
+    doc = page_app.extensions["documents"]["verviers-raid"]
+    related = paragraphs_as_passages(doc, *shown)
+    monkeypatch.setattr(PAGES, "get_answerer", lambda: _Declines(declined, related))
+    response = web.post("/", data={"question": "Which judge authorized the raid?"})
+    assert response.status_code == 200
+    html = exchange_html(response.text, 0)
+    css = declined.replace("_", "-")
+    assert f'<div class="answer answer--none answer--{css}">' in html
+    # Nothing is shown as the answer's source: no sources heading, no [n], no marked sentence.
+    assert "From the article" not in html and 'class="source"' not in html
+    assert 'class="marker"' not in html and "<mark>" not in html and "source-n" not in html
+    items = re.findall(r'<li class="related-passage" id="(t0-r\d+)">(.*?)</li>', html, re.S)
+    assert [item_id for item_id, _ in items] == [f"t0-r{rank}" for rank in range(1, len(shown) + 1)]
+    for (_, item), n in zip(items, shown, strict=True):
+        assert f'<span class="source-para">Paragraph {n}</span>' in item
+        assert f'<a class="source-link" href="/articles/verviers-raid#p{n}"' in item  # the paragraph, nothing marked
+    if shown:
+        section = first_group(r'(<section class="related" aria-labelledby="t0-related">.*?</section>)', html)
+        title = first_group(r'<h3 class="related-title" id="t0-related">(.*?)</h3>', section)
+        assert re.sub(r"<[^>]+>", "", title) == "Related reading — these passages don't answer the question"
+    else:
+        assert 'class="related' not in html and "Related reading" not in html
+    hidden = dict(parse(html).hidden)
+    assert hidden["cites"] == "[]"
+    assert [(r["start"], r["end"], r["highlight"]) for r in json.loads(hidden["related"])] == [
+        (p.start, p.end, [0, 10]) for p in related
+    ]
+
+
+def test_related_reading_travels_with_the_conversation(web, page_app, monkeypatch):
+    doc = page_app.extensions["documents"]["verviers-raid"]
+    monkeypatch.setattr(PAGES, "get_answerer", lambda: _Declines("not_in_article", paragraphs_as_passages(doc, 29, 32)))
+    first = web.post("/", data={"question": "Which judge authorized the raid?"}).text
+    monkeypatch.undo()
+    follow = web.post("/", data=MultiDict([*parse(first).hidden, ("question", ESCAPE_QUESTION)]))
+    assert follow.status_code == 200
+    assert exchange_html(follow.text, 0) == exchange_html(first, 0)  # re-read from the article, shown the same
+    assert "Related reading" not in exchange_html(follow.text, 1) and ESCAPE_SENTENCE in exchange_html(follow.text, 1)
+    rated = web.post("/feedback", data=MultiDict([*parse(follow.text).hidden, ("rate", "0:down")]))
+    assert rated.status_code == 200 and "Thanks, your rating was saved." in rated.text
+    row = FeedbackStore(page_app.config["FEEDBACK_DB"]).all()[-1]
+    assert (row["question"], row["rating"], row["passage_ids"]) == ("Which judge authorized the raid?", "down", [])
 
 
 def test_question_markup_is_shown_as_text(web):
@@ -160,8 +264,13 @@ def test_question_markup_is_shown_as_text(web):
     assert dict(parse(html).hidden)["q"] == question  # kept as typed for the next request
 
 
-def _exchange(question: str = "Q?", answer: str = "A.", cites: str = "[]") -> list[tuple[str, str]]:
-    return [("q", question), ("a", answer), ("cites", cites)]
+def _exchange(
+    question: str = "Q?", answer: str = "A.", cites: str = "[]", related: str = "[]"
+) -> list[tuple[str, str]]:
+    return [("q", question), ("a", answer), ("cites", cites), ("related", related)]
+
+
+_PARAGRAPH_7 = '{"id":"x","document":"verviers-raid","start":4300,"end":5397,"score":0.5,"highlight":[0,10]}'
 
 
 @pytest.mark.parametrize(
@@ -174,6 +283,14 @@ def _exchange(question: str = "Q?", answer: str = "A.", cites: str = "[]") -> li
         ([*_exchange(answer="a" * 3999) * 6, ("question", "Why?")], "20,000 characters"),
         ([*_exchange(answer="a" * 4001), ("question", "Why?")], "at most 20 turns"),
         ([("q", "Q?"), ("a", "A."), ("question", "Why?")], "could not be read"),
+        ([("q", "Q?"), ("a", "A."), ("cites", "[]"), ("question", "Why?")], "could not be read"),
+        ([*_exchange(related="{not json"), ("question", "Why?")], "could not be read"),
+        ([*_exchange(related=f"[{_PARAGRAPH_7.replace('4300', '9')}]"), ("question", "Why?")], "could not be read"),
+        ([*_exchange(related=f"[{','.join([_PARAGRAPH_7] * 11)}]"), ("question", "Why?")], "could not be read"),
+        (
+            [*_exchange(cites=f"[{_PARAGRAPH_7}]", related=f"[{_PARAGRAPH_7}]"), ("question", "Why?")],
+            "could not be read",
+        ),
         ([*_exchange(cites="{not json"), ("question", "Why?")], "could not be read"),
         ([*_exchange(cites='[{"id":"x","document":"nope","start":0,"end":5,"highlight":[0,1]}]')], "could not be read"),
         (

@@ -7,10 +7,11 @@ import json
 import pytest
 import yaml
 
-from qa.models import Answer, CitedPassage, Highlight
+from qa.models import Answer, CitedPassage, Declined, Highlight
 from service.slack.blocks import (
     BUTTON_VALUE_LIMIT,
     MAX_BLOCKS,
+    RELATED_LABEL,
     SECTION_LIMIT,
     answer_blocks,
     article_url,
@@ -40,8 +41,22 @@ def passage(rank=1, text="Before it. The answer is here. After it.", start=11, e
     )
 
 
-def answer(text: str, answerable: bool, passages: list[CitedPassage]) -> Answer:
-    return Answer(answer=text, answerable=answerable, passages=passages, confidence=1.0, took_ms=1.0)
+def answer(
+    text: str,
+    answerable: bool,
+    passages: list[CitedPassage],
+    declined: Declined | None = None,
+    related: list[CitedPassage] | None = None,
+) -> Answer:
+    return Answer(
+        answer=text,
+        answerable=answerable,
+        passages=passages,
+        confidence=1.0,
+        took_ms=1.0,
+        declined=declined,
+        related=related or [],
+    )
 
 
 def test_truncate_cuts_at_a_word_with_an_ellipsis():
@@ -115,10 +130,30 @@ def test_answer_blocks_respect_the_block_limit():
     assert len(json.loads(blocks[-1]["elements"][0]["value"])["p"]) <= MAX_BLOCKS - 2
 
 
-def test_abstention_has_no_citations():
-    result = answer("The article doesn't say.", False, [])
+def test_off_topic_abstention_is_the_text_alone():
+    result = answer("The article doesn't say.", False, [], declined="off_topic")
     blocks = answer_blocks("Capital of Peru?", result, BASE)
     assert [b["type"] for b in blocks] == ["section", "actions"]
+    assert parse_feedback_value(blocks[-1]["elements"][0]["value"])[2] == []
+
+
+def test_not_in_article_offers_related_reading_labelled_as_not_an_answer():
+    result = answer("The article doesn't say.", False, [], declined="not_in_article", related=[passage(1), passage(2)])
+    blocks = answer_blocks("Which judge?", result, BASE)
+    assert [b["type"] for b in blocks] == ["section", "context", "context", "context", "actions"]
+    assert blocks[0]["text"]["text"] == "The article doesn't say."
+    lines = [b["elements"][0]["text"] for b in blocks[1:4]]
+    assert lines[0] == RELATED_LABEL == "Related reading (not an answer):"
+    url = "https://qa.example.test/articles/verviers-raid#p6"
+    # No [n] and nothing in bold: the passage is offered as reading, not set out as the answer.
+    assert lines[1] == lines[2] == f"<{url}|verviers-raid, paragraph 6> Before it. The answer is here. After it."
+    assert parse_feedback_value(blocks[-1]["elements"][0]["value"]) == ("Which judge?", "The article doesn't say.", [])
+
+
+def test_related_reading_respects_the_block_limit():
+    result = answer("No.", False, [], declined="not_in_article", related=[passage(i) for i in range(1, 80)])
+    blocks = answer_blocks("q", result, BASE)
+    assert len(blocks) == MAX_BLOCKS and blocks[-1]["type"] == "actions"
 
 
 @pytest.mark.parametrize(("q_len", "a_len", "ids"), [(1000, 3000, 3), (1000, 100, 60), (10, 10, 0)])
