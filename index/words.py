@@ -66,3 +66,9 @@ def name_terms(sentences: Iterable[Sentence], lexical: LexicalIndex) -> set[str]
             (upper if word[0].isupper() else lower).add(word.lower())
     names = {w for w in upper - lower if w not in FUNCTION_WORDS}
     return set(lexical.terms(" ".join(sorted(names))))
+
+
+def is_fragment(sentence: Sentence) -> bool:
+    """A question, or under four words: a sentence that does not state anything on its own."""
+    text = sentence.text.strip()
+    return sentence.words < 4 or text.rstrip("\"'\u201d\u2019)").endswith("?")

@@ -10,9 +10,10 @@ from typing import Literal
 import numpy as np
 
 from index import Hit, Passage, Retriever, Sentence
+from index.words import is_fragment
 
 from .abstention import Abstention
-from .followups import retrieval_query
+from .followups import retrieval_query, search_followup
 from .limits import TOP_K
 from .models import Answer, CitedPassage, Highlight
 
@@ -34,12 +35,14 @@ class AnswerOptions:
     ``use_history``: whether a follow-up borrows the earlier question (``qa.followups``).
     ``companion``: which sentence joins the best one in the answer (``answer_sentences``).
     ``whole_sentences``: an answer never starts from a question or a fragment (``answer_sentences``).
+    ``fuse_followups``: a follow-up's ranking fuses its search with context and alone (``qa.followups``).
     """
 
     abstention: Abstention = field(default_factory=Abstention)
     use_history: bool = True
     companion: Companion = "coverage"
     whole_sentences: bool = True
+    fuse_followups: bool = True
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,11 @@ class Answerer:
         """The answer to ``question`` given the conversation so far."""
         started = time.perf_counter()
         query = retrieval_query(question, history or []) if self.options.use_history else question
-        result = self.retriever.search(query, top_k=top_k)
         options = self.options
+        if options.fuse_followups:
+            result = search_followup(self.retriever, question, query, top_k)
+        else:
+            result = self.retriever.search(query, top_k=top_k)
         span = answer_sentences(result.hits[0], options.companion, options.whole_sentences) if result.hits else []
         declined = options.abstention.judge(question, self.retriever, result, span)
         passages, related = [], []
@@ -121,12 +127,6 @@ def answer_sentences(hit: Hit, companion: Companion = "coverage", whole_sentence
     else:
         picks = []
     return [sentences[i] for i in sorted([k, *picks])]
-
-
-def is_fragment(sentence: Sentence) -> bool:
-    """A question, or under four words: not an answer on its own."""
-    text = sentence.text.strip()
-    return sentence.words < 4 or text.rstrip("\"'\u201d\u2019)").endswith("?")
 
 
 def compose_answer(sentences: list[Sentence], passage: Passage | None = None) -> str:

@@ -1,6 +1,6 @@
 """Score the answering pipeline in-process on question files in the format of shared/eval.
 
-    python -m qa.evaluate DIR [--json] [--ablation [--markdown]] [--fit N]
+    python -m qa.evaluate DIR [DIR ...] [--json] [--ablation [--markdown]] [--fit N]
 
 DIR holds any of questions.jsonl ({"question", "answers"}), conversations.jsonl ({"turns",
 "answers"}) and out_of_scope.jsonl ({"question"}). The metrics are those of shared/eval/score.py
@@ -149,18 +149,29 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
     full = retriever.weights
 
     def ranked(
-        weights: Weights | None = None, idf_power: float | None = None, lede: bool = True, punctuation: bool = True
+        weights: Weights | None = None,
+        idf_power: float | None = None,
+        lede: bool = True,
+        punctuation: bool = True,
+        stating: bool = True,
     ) -> Answerer:
-        changed = retriever.configured(weights, idf_power, lede=lede, skip_punctuation=punctuation)
+        changed = retriever.configured(
+            weights, idf_power, lede=lede, skip_punctuation=punctuation, stating_only=stating
+        )
         return dataclasses.replace(answerer, retriever=changed)
 
     def answered(
         use_history: bool = options.use_history,
         companion: Companion = options.companion,
         whole_sentences: bool = options.whole_sentences,
+        fuse_followups: bool = options.fuse_followups,
     ) -> Answerer:
         changed = dataclasses.replace(
-            options, use_history=use_history, companion=companion, whole_sentences=whole_sentences
+            options,
+            use_history=use_history,
+            companion=companion,
+            whole_sentences=whole_sentences,
+            fuse_followups=fuse_followups,
         )
         return dataclasses.replace(answerer, options=changed)
 
@@ -175,7 +186,9 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("query tokens: unweighted", ranked(idf_power=0.0)),
         ("without lede prior (index/lede.py)", ranked(lede=False)),
         ("query punctuation weighted", ranked(punctuation=False)),
+        ("ranking: questions, fragments count", ranked(stating=False)),
         ("without follow-up context", answered(use_history=False)),
+        ("follow-ups: context search only", answered(fuse_followups=False)),
         ("answer: best + next sentence", answered(companion="next")),
         ("answer: best sentence only", answered(companion="none")),
         ("answer: fragments allowed", answered(whole_sentences=False)),
@@ -192,49 +205,96 @@ def ablation(answerer: Answerer, directory: Path) -> list[tuple[str, dict]]:
     return [(label, evaluate(variant, directory)) for label, variant in variants(answerer)]
 
 
-def fit(answerer: Answerer, directory: Path, samples: int = 300, seed: int = 0) -> dict:
-    """Random search over the fusion weights, scored by MRR + 0.5 * answer, with leave-one-out.
+def fit_items(directories: list[Path]) -> list[tuple[str, str, list[dict], list[str]]]:
+    """The scored items of ``directories``: (set, question, history turns, answers).
 
-    For each question, the weights chosen on all the other questions are scored on it; the mean of
-    those held-out scores estimates what the search is worth on unseen questions of the same kind.
+    In-scope questions have no history; a conversation is scored on its last turn, asked after its
+    earlier ones (their replies are made by each candidate pipeline in turn, as in ``evaluate``).
     """
-    questions = load_jsonl(Path(directory) / "questions.jsonl")
+    items: list[tuple[str, str, list[dict], list[str]]] = []
+    for directory in directories:
+        name = Path(directory).name
+        items += [(name, q["question"], [], q["answers"]) for q in load_jsonl(Path(directory) / "questions.jsonl")]
+        for c in load_jsonl(Path(directory) / "conversations.jsonl"):
+            turns = [{"role": "user", "content": t} for t in c["turns"][:-1]]
+            items.append((name, c["turns"][-1], turns, c["answers"]))
+    return items
+
+
+def fit(
+    answerer: Answerer, directories: list[Path], samples: int = 300, seed: int = 0, spread: float | None = None
+) -> dict:
+    """Random search over the fusion weights, scored by MRR + 0.5 * answer, with held-out estimates.
+
+    The items are every in-scope question and every conversation's last turn of ``directories``
+    (several sets written apart fit far better than one). Two held-out estimates: leave-one-out
+    (for each item, the weights chosen on all the others are scored on it) and leave-one-set-out
+    (for each set, the weights chosen on the other sets are scored on it): what the search is
+    worth on unseen questions of the same kind, and on a set written by someone else. Weights are
+    drawn from [0, 1], or with ``spread`` within that distance of the current ones (a local search).
+    """
+    items = fit_items(directories)
     retriever = answerer.retriever
     original = retriever.weights
     names = [f.name for f in dataclasses.fields(original)]
     rng = np.random.default_rng(seed)
+    current = np.array([getattr(original, n) for n in names])
+
+    def draw() -> np.ndarray:
+        if spread is None:
+            return rng.uniform(0, 1, len(names))
+        return np.clip(current + rng.uniform(-spread, spread, len(names)), 0, 1)
+
     candidates = [original] + [
-        dataclasses.replace(
-            original, **{n: round(float(v), 2) for n, v in zip(names, rng.uniform(0, 1, len(names)), strict=True)}
-        )
+        dataclasses.replace(original, **{n: round(float(v), 2) for n, v in zip(names, draw(), strict=True)})
         for _ in range(samples)
     ]
-    # per candidate, per question: (hit@1, hit@3, reciprocal rank, answer)
-    table = np.zeros((len(candidates), len(questions), 4))
+    # per candidate, per item: (hit@1, hit@3, reciprocal rank, answer)
+    table = np.zeros((len(candidates), len(items), 4))
     for c, weights in enumerate(candidates):
         candidate = dataclasses.replace(answerer, retriever=retriever.configured(weights=weights))
-        for i, q in enumerate(questions):
-            reply = candidate.ask(q["question"], [], 3)
-            r = rank_of(q["answers"], reply)
+        for i, (_, question, turns, answers) in enumerate(items):
+            history: list[dict] = []
+            for turn in turns:
+                reply = candidate.ask(turn["content"], history, 3)
+                history += [turn, {"role": "assistant", "content": reply.answer}]
+            reply = candidate.ask(question, history, 3)
+            r = rank_of(answers, reply)
             table[c, i] = (
                 r == 0,
                 r is not None and r < 3,
                 1 / (r + 1) if r is not None else 0,
-                answer_ok(q["answers"], reply),
+                answer_ok(answers, reply),
             )
     objective = table[:, :, 2] + 0.5 * table[:, :, 3]
-    best = int(np.argmax(objective.sum(axis=1)))
-    held_out = []
-    for i in range(len(questions)):
-        others = objective.sum(axis=1) - objective[:, i]
-        held_out.append(table[int(np.argmax(others)), i])
+    total = objective.sum(axis=1)
+    best = int(np.argmax(total))
     keys = ("hit@1", "hit@3", "mrr", "answer")
-    return {
-        "current": dict(zip(keys, table[0].mean(axis=0).round(3).tolist(), strict=True)),
-        "best_in_sample": dict(zip(keys, table[best].mean(axis=0).round(3).tolist(), strict=True)),
+    sets = [s for s, *_ in items]
+
+    def summary(rows: np.ndarray) -> dict:
+        return dict(zip(keys, rows.mean(axis=0).round(3).tolist(), strict=True))
+
+    held_out = np.array([table[int(np.argmax(total - objective[:, i])), i] for i in range(len(items))])
+    report: dict = {
+        "items": len(items),
+        "current": summary(table[0]),
+        "best_in_sample": summary(table[best]),
         "best_weights": dataclasses.asdict(candidates[best]),
-        "leave_one_out": dict(zip(keys, np.mean(held_out, axis=0).round(3).tolist(), strict=True)),
+        "leave_one_out": summary(held_out),
+        "per_set": {},
     }
+    for name in dict.fromkeys(sets):
+        mine = np.array([s == name for s in sets])
+        chosen = int(np.argmax(objective[:, ~mine].sum(axis=1))) if (~mine).any() else best
+        report["per_set"][name] = {
+            "current": summary(table[0, mine]),
+            "best_in_sample": summary(table[best, mine]),
+            "leave_one_out": summary(held_out[mine]),
+            "leave_set_out": summary(table[chosen, mine]),
+            "leave_set_out_weights": dataclasses.asdict(candidates[chosen]),
+        }
+    return report
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,21 +302,24 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m qa.evaluate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("dir", type=Path, help="folder with questions.jsonl, conversations.jsonl, out_of_scope.jsonl")
+    parser.add_argument("more", type=Path, nargs="*", help="more folders (--fit fits on all of them)")
     parser.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
     parser.add_argument("--ablation", action="store_true", help="also run with each signal switched off")
     parser.add_argument("--markdown", action="store_true", help="print the ablation as a Markdown table")
     parser.add_argument("--fit", type=int, metavar="N", help="random-search N weight sets, report leave-one-out")
+    parser.add_argument("--spread", type=float, help="with --fit: draw weights within this distance of the current")
     args = parser.parse_args(argv)
-    if not args.dir.is_dir():
-        print(f"error: {args.dir} is not a folder", file=sys.stderr)
-        return 2
+    for directory in [args.dir, *args.more]:
+        if not directory.is_dir():
+            print(f"error: {directory} is not a folder", file=sys.stderr)
+            return 2
     try:
         answerer = build_pipeline(load_settings()).require()
     except (SettingError, IndexError_) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if args.fit:
-        print(json.dumps(fit(answerer, args.dir, samples=args.fit), indent=2))
+        print(json.dumps(fit(answerer, [args.dir, *args.more], samples=args.fit, spread=args.spread), indent=2))
         return 0
     if args.ablation:
         rows = ablation(answerer, args.dir)

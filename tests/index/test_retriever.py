@@ -62,3 +62,13 @@ def test_query_cache_is_bounded_and_keeps_the_most_recent(encoder, index_dir, co
     off = Retriever(encoder, load_index(index_dir, corpus_dir, encoder), cache_size=0)
     off.search("Where is Verviers?")
     assert not off._cache
+
+
+def test_a_passage_is_ranked_by_a_sentence_that_states_something(retriever):
+    from index.words import is_fragment
+
+    for question in ("What do Mohamed's parents do for a living?", "So what do the kids do?"):
+        for hit in retriever.search(question, top_k=5).hits:
+            if not all(is_fragment(s) for s in hit.passage.sentences):
+                assert not is_fragment(hit.sentence)
+    assert not retriever.configured(stating_only=False).stating_only

@@ -31,3 +31,16 @@ def test_a_name_is_capitalised_inside_sentences_and_never_lower_case():
     assert set(lexical.terms("Verviers Thursday El Bali")) <= names
     assert not set(lexical.terms("police raid")) & names  # "Police" opens a sentence; "police" is lower case too
     assert "the" in FUNCTION_WORDS
+
+
+def test_questions_and_short_fragments_state_nothing():
+    from index.chunking import Sentence
+    from index.words import is_fragment
+
+    def sentence(text: str) -> Sentence:
+        return Sentence(0, len(text), text)
+
+    assert is_fragment(sentence("Mohamed?"))
+    assert is_fragment(sentence("\u201cSo what do the kids do?\u201d"))
+    assert is_fragment(sentence("It was trendy."))
+    assert not is_fragment(sentence("They sit at home all day; they smoke weed."))

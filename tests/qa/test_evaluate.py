@@ -72,5 +72,6 @@ def test_ablation_prints_as_a_markdown_table(retriever, questions):
     assert table[0].startswith("| pipeline | hit@1 | hit@3 | mrr | answer | conv_hit@3 | abstain_oos |")
     assert table[1].startswith("|---|---:|")
     assert table[2].startswith("| all signals | 1.000 |")
-    # all signals, 6 weights off, 2 idf powers, lede, punctuation, follow-ups, 3 answer modes, 4 abstention rows
-    assert len(table) == 2 + 19
+    # all signals, 6 weights off, 2 idf powers, lede, punctuation, fragments, 2 follow-up rows, 3 answer modes,
+    # 4 abstention rows
+    assert len(table) == 2 + 21

@@ -73,3 +73,26 @@ def test_blank_or_missing_turns_are_skipped():
         {"role": "assistant"},
     ]
     assert retrieval_query("How old was he?", history) == "Who is Marouane El Bali? How old was he?"
+
+
+def test_a_follow_up_fuses_its_search_with_context_and_alone(retriever):
+    from qa.followups import search_followup
+
+    first = "Who is the expert who follows young Belgians joining ISIS?"
+    follow = "What does he say they have in common?"
+    query = retrieval_query(follow, [{"role": "user", "content": first}])
+    with_context = [h.passage.id for h in retriever.search(query, top_k=10).hits]
+    alone = [h.passage.id for h in retriever.search(follow, top_k=10).hits]
+    fused = search_followup(retriever, follow, query, top_k=3)
+    ids = [h.passage.id for h in fused.hits]
+    assert len(ids) == 3 and set(ids) <= set(with_context) | set(alone)
+    assert alone[0] in ids  # what the question alone finds (the expert's next words) is offered
+    assert fused.confidence == retriever.search(query, top_k=3).confidence  # abstention judges the context search
+
+
+def test_a_self_contained_question_is_searched_once(retriever):
+    from qa.followups import search_followup
+
+    question = "Who is Virginie Taelman?"
+    direct = [h.passage.id for h in retriever.search(question, top_k=3).hits]
+    assert [h.passage.id for h in search_followup(retriever, question, question, 3).hits] == direct
