@@ -20,8 +20,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-# redis-server and chromium for the tests: apt-get installs them as root, otherwise this stops at
-# once with the command to run. `make run` needs none of them (Redis is optional there).
+# redis-server, chromium and postgresql for the tests: apt-get installs them as root, otherwise this stops at
+# once with the command to run. `make run` needs none of them (Redis and PostgreSQL are optional there).
 system-packages:
 	./scripts/system-packages
 

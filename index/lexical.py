@@ -30,7 +30,10 @@ class LexicalIndex:
         return self._stemmer.stemWords(words)
 
     def scores(self, query: str) -> np.ndarray:
-        terms = self.terms(query)
+        return self.scores_of(self.terms(query))
+
+    def scores_of(self, terms: list[str]) -> np.ndarray:
+        """``scores`` for terms already cut (``terms``), so two indexes can share one cut of a query."""
         if not terms:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(terms), dtype=np.float32)

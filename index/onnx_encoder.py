@@ -99,7 +99,9 @@ class OnnxEncoder:
 
     def _run(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Token states, attention mask and ids for a batch padded to its longest text."""
-        encodings = self.tokenizer.encode_batch(list(texts))
+        # One text (a question) is cut on this thread: encode_batch hands even one to the tokenizer's
+        # thread pool, whose threads then compete with the other worker for the two cores.
+        encodings = [self.tokenizer.encode(texts[0])] if len(texts) == 1 else self.tokenizer.encode_batch(list(texts))
         length = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), length), dtype=np.int64)
         mask = np.zeros_like(ids)

@@ -38,6 +38,7 @@ class Setting:
     help: str
     env: str = ""
     choices: tuple[str, ...] = ()  # the values a text setting takes, when it takes only a few
+    schemes: tuple[str, ...] = ()  # the schemes a URL setting takes; its value (a password, perhaps) is never echoed
 
     @property
     def variable(self) -> str:
@@ -57,6 +58,9 @@ class Setting:
                 return float(raw.strip())
             except ValueError:
                 raise SettingError(f"{self.variable} must be a number, not {raw!r}.") from None
+        if self.schemes and raw.strip() and raw.strip().partition("://")[0].lower() not in self.schemes:
+            starts = " or ".join(f"{scheme}://" for scheme in self.schemes[:2])
+            raise SettingError(f"{self.variable} must be a URL starting with {starts}.")
         if self.choices and raw.strip().lower() not in self.choices:
             raise SettingError(f"{self.variable} must be one of {', '.join(self.choices)}, not {raw!r}.")
         return raw.strip().lower() if self.choices else raw
@@ -97,12 +101,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "FEEDBACK_DB",
         str(ROOT / "var" / "feedback.sqlite3"),
-        "👍 / 👎 ratings (page, API and Slack), in SQLite",
+        "👍 / 👎 ratings (page, API and Slack), in SQLite unless `QA_DATABASE_URL` is set",
     ),
     Setting(
         "PUBLIC_URL",
         "http://127.0.0.1:8000",
-        "this service's public address, for the links from Slack answers to `/articles/<document>#p<n>`",
+        "this service's public address, for the links from Slack, MCP and `/v1/chat/completions` answers to "
+        "`/articles/<document>#p<n>`; `/mcp` also answers requests naming its host",
     ),
     Setting(
         "SLACK_SIGNING_SECRET",
@@ -131,15 +136,23 @@ SETTINGS: tuple[Setting, ...] = (
         "SLACK_EVENTS_DB",
         "",
         "Slack's seen event ids (redeliveries are dropped); empty means `slack_events.sqlite3` beside the "
-        "feedback database",
+        "feedback database (unused with `QA_DATABASE_URL`)",
+    ),
+    Setting(
+        "DATABASE_URL",
+        "",
+        "PostgreSQL for the ratings and Slack's seen event ids, shared by every instance "
+        "(`postgresql://user@host:5432/db`; its tables come from `python -m qa.db upgrade`); empty keeps them in "
+        "the two SQLite files",
+        schemes=("postgresql", "sqlite", "postgres", "postgresql+psycopg"),
     ),
     # Per client address, POSTs to the API and the page. Sized so that a newsroom sharing one
     # address, or a full evaluation run (about 100 questions in a few seconds), fits; a flood does not.
     Setting(
         "RATELIMIT_ASK",
         "300 per minute;5000 per hour",
-        "per client address, for POSTs to `/api/ask`, `/api/feedback` and the chat page together; 429 with "
-        "`Retry-After` beyond it (health, `/metrics` exempt)",
+        "per client address, for POSTs to `/api/ask`, `/api/feedback`, `/v1/chat/completions`, `/mcp` and the chat "
+        "page together; 429 with `Retry-After` beyond it (health, `/metrics` exempt)",
     ),
     Setting(
         "RATELIMIT_STORAGE_URI",

@@ -13,16 +13,20 @@ from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
 
 from index import Retriever
+from qa.db import open_databases
 from qa.feedback import FeedbackStore
 from qa.pipeline import build_pipeline
 from qa.settings import load_settings
 
 from .api import api
+from .bodies import refuse_oversized_body
 from .cors import init_cors
 from .errors import register_error_handlers, validation_error_response
 from .health import health
 from .limits import init_rate_limits
+from .mcp_http import init_mcp
 from .observability import configure_logging, init_observability
+from .openai_api import init_openai_api
 from .pages import load_documents, pages
 from .security import register_security_headers
 from .slack import init_slack
@@ -62,19 +66,25 @@ def create_app(test_config: dict[str, Any] | None = None, retriever: Retriever |
     configure_logging(app.config)  # JSON lines on stderr (service/observability.py)
 
     app.extensions["qa"] = build_pipeline(app.config, retriever)
-    app.extensions["feedback"] = FeedbackStore(app.config["FEEDBACK_DB"])
+    # Ratings and Slack's seen events: SQLite files, or PostgreSQL with DATABASE_URL (qa/db.py); nothing
+    # is opened here, each worker connects on first use.
+    app.extensions["databases"] = open_databases(app.config)
+    app.extensions["feedback"] = FeedbackStore(app.extensions["databases"].feedback)
     app.extensions["documents"] = load_documents(app.config["CORPUS_DIR"])  # once, for the article pages
     app.register_blueprint(pages)
     register_security_headers(app)
     app.register_api(api)
     app.register_api(health)
+    init_openai_api(app)  # /v1/chat/completions and /v1/models, errors in OpenAI's shape (service/openai_api.py)
     # The spec flask-openapi3 derives from the same pydantic models that validate requests;
     # served without its UI bundles, which would load from elsewhere.
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     register_error_handlers(app)
     init_slack(app)  # mounts /slack/events when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set
+    init_mcp(app)  # /mcp: the MCP server over streamable HTTP (service/mcp_http.py)
     # Last, once every blueprint is registered: request ids and metrics, CORS, then rate limits.
     init_observability(app)
+    app.before_request(refuse_oversized_body)  # 413 after reading the body, so clients see it (service/bodies.py)
     init_cors(app)
     init_rate_limits(app)
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import request
+from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
 from qa.feedback import FeedbackError
@@ -50,11 +50,13 @@ def ask(body: AskRequest):
     history = [turn.model_dump() for turn in body.history]
     result = get_answerer().ask(body.question, history, body.top_k)
     record_answer(result)
-    log.info(
-        "answered",
-        extra={**question_fields(body.question), "turns": len(history), "answerable": result.answerable},
-    )
-    return result.model_dump()
+    if log.isEnabledFor(logging.INFO):  # the fields are built only when the line is written
+        log.info(
+            "answered",
+            extra={**question_fields(body.question), "turns": len(history), "answerable": result.answerable},
+        )
+    # Serialised once, by pydantic, in the model's field order (not model_dump, then Flask's encoder).
+    return Response(result.model_dump_json(), mimetype="application/json")
 
 
 @api.post(
@@ -66,15 +68,22 @@ def ask(body: AskRequest):
         413: ErrorResponse,
         415: ErrorResponse,
         429: ErrorResponse,
+        503: ErrorResponse,
         507: ErrorResponse,
     },
 )
 def feedback(body: FeedbackRequest):
-    """Store a 👍 / 👎 on an answer, with the question, the answer and the cited passage ids."""
+    """Store a 👍 / 👎 on an answer, with the question, the answer and the cited passage ids.
+
+    503 when the database cannot be used now (down, or its tables not migrated), 507 when it is full;
+    either way the rating was not stored and the message says so.
+    """
     try:
         row = get_feedback_store().record(
             body.rating, body.question, body.answer, body.passage_ids, source="api", comment=body.comment
         )
     except FeedbackError as exc:
-        return error_response(507, "feedback_not_stored", str(exc))
+        if exc.full:
+            return error_response(507, "feedback_not_stored", str(exc))
+        return error_response(503, "feedback_unavailable", str(exc))
     return {"id": row, "stored": True}, 201

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from index import IndexError_
 
 log = logging.getLogger(__name__)
-JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/openapi.json", "/slack/")
+JSON_PREFIXES = ("/api/", "/v1/", "/mcp", "/healthz", "/readyz", "/openapi.json", "/slack/")
 
 
 def error_response(status: int, code: str, message: str) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from .schemas import Health
-from .state import get_pipeline
+from .state import get_databases, get_pipeline
 
 health = APIBlueprint("health", __name__, abp_tags=[Tag(name="health")])
 
@@ -18,9 +18,15 @@ def healthz():
 
 @health.get("/readyz", responses={200: Health, 503: Health})
 def readyz():
-    """The index is loaded and matches the corpus and the model."""
+    """The index is loaded and matches the corpus and the model; and how the shared database is.
+
+    Readiness is about answering, which needs no database: a database that is down or not
+    migrated is reported in ``database`` (with QA_DATABASE_URL) and leaves the status as it is.
+    """
     pipeline = get_pipeline()
+    db = get_databases().shared
+    shared = {} if db is None else {"database": db.problem() or "ok"}
     if pipeline.answerer is None:
-        return {"status": "unavailable", "reason": str(pipeline.error)}, 503
+        return {"status": "unavailable", "reason": str(pipeline.error), **shared}, 503
     manifest = pipeline.answerer.retriever.index.manifest
-    return {"status": "ready", "reason": f"{manifest['passages']} passages, model {manifest['model']}"}
+    return {"status": "ready", "reason": f"{manifest['passages']} passages, model {manifest['model']}", **shared}

@@ -1,7 +1,8 @@
 """Per-client rate limits (Flask-Limiter): questions and ratings share one budget per client address.
 
 ``RATELIMIT_ASK`` (default "300 per minute;5000 per hour") applies to the POST endpoints of the API
-(/api/ask, /api/feedback) and, when present, of the chat page. Counts live in memory by default,
+(/api/ask, /api/feedback), of the chat page, of the OpenAI-compatible endpoint (/v1/chat/completions)
+and of the MCP server (/mcp). Counts live in memory by default,
 so each gunicorn worker counts alone; ``RATELIMIT_STORAGE_URI=redis://host:6379`` shares them
 between workers and instances. Should that store stop answering, each process falls back to
 counting in memory (logged), rather than refusing every question or letting the error through.
@@ -23,7 +24,7 @@ from markupsafe import escape
 from .errors import _wants_json, error_response
 
 # Blueprints whose POSTs (questions, ratings) count against RATELIMIT_ASK; GET pages are free.
-LIMITED_BLUEPRINTS = ("api", "pages")
+LIMITED_BLUEPRINTS = ("api", "pages", "openai", "mcp")
 EXEMPT_BLUEPRINTS = ("health",)
 
 

@@ -145,16 +145,17 @@ def init_observability(app: Flask) -> None:
         route = request.url_rule.rule if request.url_rule is not None else "unmatched"
         REQUESTS.labels(route=route, method=request.method, status=str(response.status_code)).inc()
         LATENCY.labels(route=route, method=request.method).observe(elapsed)
-        log.info(
-            "request",
-            extra={
-                "request_id": request_id,
-                "method": request.method,
-                "route": route,
-                "status": response.status_code,
-                "ms": round(elapsed * 1000, 2),
-            },
-        )
+        if log.isEnabledFor(logging.INFO):  # the record's fields are built only when it is written
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": request.method,
+                    "route": route,
+                    "status": response.status_code,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
         return response
 
     def metrics() -> Response:

@@ -98,3 +98,5 @@ class ErrorResponse(BaseModel):
 class Health(BaseModel):
     status: str
     reason: str | None = None
+    # With QA_DATABASE_URL: "ok", or what keeps ratings and Slack's event ids from being stored.
+    database: str | None = None

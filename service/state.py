@@ -1,10 +1,11 @@
-"""The app's pipeline, built once in create_app, as the views reach it."""
+"""The app's pipeline and shared state, built once in create_app, as the views reach them."""
 
 from __future__ import annotations
 
 from flask import current_app
 
 from qa.answers import Answerer
+from qa.db import Databases
 from qa.feedback import FeedbackStore
 from qa.pipeline import Pipeline
 
@@ -19,5 +20,10 @@ def get_answerer() -> Answerer:
 
 
 def get_feedback_store() -> FeedbackStore:
-    """The app's feedback store (path from the FEEDBACK_DB setting)."""
+    """The app's feedback store (in the database of DATABASE_URL, else the FEEDBACK_DB file)."""
     return current_app.extensions["feedback"]
+
+
+def get_databases() -> Databases:
+    """Where the app's shared state lives (qa.db.open_databases)."""
+    return current_app.extensions["databases"]

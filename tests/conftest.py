@@ -1,18 +1,24 @@
-"""Shared fixtures: the real model and a real index built once per session, the app, a live gunicorn."""
+"""Shared fixtures: the real model and a real index built once per session, the app, a live gunicorn,
+real Redis and PostgreSQL servers."""
 
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from bench.gunicorn import Gunicorn, free_port, wait_for
 from index import Retriever, SentenceTransformerEncoder, build_index, load_index
+from qa.db import upgrade
 from service import create_app
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -138,3 +144,99 @@ def redis_server():
         yield srv
     finally:
         srv.stop()
+
+
+def postgres_bin() -> Path:
+    """The folder of PostgreSQL's server programs: Debian keeps them off PATH, in /usr/lib/postgresql/<version>/bin."""
+    versions = [p.parent for p in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl")]
+    if versions:
+        return max(versions, key=lambda folder: int(folder.parent.name) if folder.parent.name.isdigit() else 0)
+    pg_ctl = shutil.which("pg_ctl")
+    if pg_ctl is None:
+        pytest.fail("PostgreSQL is not installed (apt-get install postgresql; `make test` does it as root)")
+    return Path(pg_ctl).resolve().parent
+
+
+class PostgresServer:
+    """A real PostgreSQL cluster (initdb) in a temporary folder, on a free loopback port; stopped by the fixture.
+
+    PostgreSQL refuses to run as root: as root, the cluster is made and run by the ``postgres``
+    user Debian's package creates (through ``runuser``), in a folder it owns. Logins are trusted
+    (loopback only), as superuser ``qa``.
+    """
+
+    def __init__(self) -> None:
+        self.bin = postgres_bin()
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="qa-postgres-"))
+        self.data = self.dir / "data"
+        self.as_owner: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.fail("no `postgres` user to run PostgreSQL as (apt-get install postgresql makes it)")
+            os.chown(self.dir, owner.pw_uid, owner.pw_gid)
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+        self.created = 0
+        self._run("initdb", "-D", str(self.data), "-U", "qa", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
+        self.start()
+
+    def _run(self, program: str, *args: str) -> None:
+        done = subprocess.run(
+            [*self.as_owner, str(self.bin / program), *args], cwd=self.dir, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{program} failed ({done.returncode}): {done.stderr or done.stdout}")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://qa@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        """A new, empty database on this server; its URL."""
+        self.created += 1
+        name = f"qa_{self.created}"
+        engine = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            engine.dispose()
+        return self.url(name)
+
+    def close(self) -> None:
+        if self.running():
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    srv = PostgresServer()
+    try:
+        yield srv
+    finally:
+        srv.close()
+
+
+@pytest.fixture()
+def empty_postgres_url(postgres) -> str:
+    """A fresh database with no tables, on the session's PostgreSQL."""
+    return postgres.new_database()
+
+
+@pytest.fixture()
+def postgres_url(empty_postgres_url) -> str:
+    """A fresh database with the tables ``python -m qa.db upgrade`` makes."""
+    upgrade(empty_postgres_url)
+    return empty_postgres_url

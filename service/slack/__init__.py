@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -36,7 +35,6 @@ __all__ = ["init_slack"]
 log = logging.getLogger(__name__)
 
 REQUIRED = ("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN")
-EVENTS_DB = "slack_events.sqlite3"  # beside the feedback database unless SLACK_EVENTS_DB says otherwise
 # Slack's request timestamp is whole seconds since the epoch. slack_sdk's check reads it with int(),
 # which raises on anything else ("12ab", "1764446000.5"): such a timestamp is refused before it.
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -53,7 +51,7 @@ def init_slack(app: Flask) -> None:
         token=config["SLACK_BOT_TOKEN"],
         pipeline=app.extensions["qa"],
         feedback=app.extensions["feedback"],
-        seen=SeenEvents(config["SLACK_EVENTS_DB"] or Path(config["FEEDBACK_DB"]).with_name(EVENTS_DB)),
+        seen=SeenEvents(app.extensions["databases"].slack_events),
         public_url=config["PUBLIC_URL"],
         answer_in_channel=config["SLACK_ANSWER_IN_CHANNEL"],
     )

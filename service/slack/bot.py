@@ -217,8 +217,10 @@ def on_feedback(ack: Ack, action: dict[str, Any], respond: Respond, bot: Bot) ->
         question, answer, passage_ids = parse_feedback_value(action["value"])
         bot.feedback.record(rating, question, answer, passage_ids, source="slack")
         text = FEEDBACK_THANKS[rating]
-    except (FeedbackError, ValueError, KeyError, TypeError):
-        log.exception("slack: feedback not stored")
+    except FeedbackError:  # the database's: the store has logged why, in one line
+        text = FEEDBACK_FAILED
+    except (ValueError, KeyError, TypeError):
+        log.exception("slack: feedback not stored: the button's value cannot be read")
         text = FEEDBACK_FAILED
     try:
         respond(text=text, response_type="ephemeral", replace_original=False)
