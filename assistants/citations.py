@@ -9,9 +9,11 @@ marks only what an answer cites.
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
+from qa.links import article_url, document_url, sentence_span
 from qa.models import Answer, CitedPassage
+
+__all__ = ["RELATED_HEADING", "article_url", "document_url", "markdown_reply", "sentence", "sentence_span"]
 
 MARKER = re.compile(r"\[(\d+)\]")
 # What would turn quoted article text into Markdown structure (emphasis, code, links, HTML).
@@ -19,28 +21,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
 RELATED_HEADING = "Related passages (about the subject, but they do not answer the question):"
 
 
-def sentence_span(passage: CitedPassage) -> tuple[int, int]:
-    """Character offsets, in the document, of the passage's highlighted sentence."""
-    return passage.start + passage.highlight.start, passage.start + passage.highlight.end
-
-
 def sentence(passage: CitedPassage) -> str:
     """The highlighted stretch of the passage: what the answer is drawn from, or its best-matching sentence."""
     return passage.text[passage.highlight.start : passage.highlight.end]
-
-
-def document_url(base_url: str, document: str) -> str:
-    """The web page of a whole document."""
-    return f"{base_url.rstrip('/')}/articles/{quote(document, safe='')}"
-
-
-def article_url(base_url: str, passage: CitedPassage, cited: bool = True) -> str:
-    """The reader's link to the passage's paragraph; a cited one carries its sentence's offsets to mark."""
-    anchor = f"#p{passage.paragraph}"
-    if not cited:
-        return document_url(base_url, passage.document) + anchor
-    start, end = sentence_span(passage)
-    return f"{document_url(base_url, passage.document)}?s={start}&e={end}{anchor}"
 
 
 def escape_markdown(text: str) -> str:

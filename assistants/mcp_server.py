@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -37,8 +37,8 @@ from threadpoolctl import threadpool_limits
 
 from index import CorpusError, Document, IndexError_, load_corpus
 from qa.answers import Answerer, cited_passage
-from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, MAX_TURN_CHARS, TOP_K
-from qa.models import Answer, CitedPassage, Declined
+from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K
+from qa.models import Answer, CitedPassage, Declined, Turn
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import load_settings
 
@@ -52,13 +52,6 @@ SERVER_NAME = "verviers-article"
 SUBJECT = "BuzzFeed News' investigation of the January 2015 anti-terror raid in Verviers, Belgium"
 DOCUMENTS_URI = "article://documents"
 MCP_PATH = "/mcp"
-
-
-class Turn(BaseModel):
-    """One earlier turn of the conversation, as ``ask_article`` takes it."""
-
-    role: Literal["user", "assistant"]
-    content: str = Field(max_length=MAX_TURN_CHARS)
 
 
 class Citation(BaseModel):

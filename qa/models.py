@@ -8,11 +8,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from .limits import MAX_TURN_CHARS
 
 # Why a question was declined: the article is about its subject but does not answer it ("not in
 # the article": related passages are offered as further reading), or it is about something else.
 Declined = Literal["not_in_article", "off_topic"]
+
+
+class Turn(BaseModel):
+    """One earlier turn of a conversation, as every surface passes the history on."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Literal["user", "assistant"]
+    content: StrictStr = Field(max_length=MAX_TURN_CHARS)
 
 
 class Highlight(BaseModel):

@@ -200,11 +200,23 @@ class Choice(BaseModel):
     logprobs: None = None
 
 
+SSE_EVENT = {
+    "type": "object",
+    "properties": {
+        "event": {"type": "string"},
+        "data": {"type": "string", "description": "A chat.completion.chunk as JSON, or [DONE] to end the stream."},
+    },
+    "required": ["data"],
+}
+
+
 class ChatCompletion(BaseModel):
     """The reply: this JSON, or with ``stream`` true server-sent events of ``chat.completion.chunk``, then [DONE]."""
 
     # flask-openapi3 adds openapi_extra's content to the response: the streamed form is declared beside the JSON.
-    model_config = ConfigDict(openapi_extra={"content": {"text/event-stream": {"schema": {"type": "string"}}}})  # type: ignore[typeddict-unknown-key]
+    # Before OpenAPI 3.2 (itemSchema), an event stream's schema describes each event: its data is a
+    # chat.completion.chunk as JSON, and the last one is [DONE].
+    model_config = ConfigDict(openapi_extra={"content": {"text/event-stream": {"schema": SSE_EVENT}}})  # type: ignore[typeddict-unknown-key]
     id: str
     object: Literal["chat.completion"] = "chat.completion"
     created: int

@@ -13,19 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 
 from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, MAX_TURN_CHARS, TOP_K
 from qa.models import Answer as AskResponse
+from qa.models import Turn
 
 # Some character that is white space neither to Python nor to JSON Schema's (ECMA) regexes: the two
 # disagree on \s (\x1c-\x1f, \x85, \ufeff), so the class is spelled out and means the same to both.
 NOT_BLANK = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 __all__ = ["AskRequest", "AskResponse", "ErrorResponse", "FeedbackRequest", "FeedbackResponse", "Health", "Turn"]
-
-
-class Turn(BaseModel):
-    """One earlier turn of the conversation."""
-
-    model_config = ConfigDict(extra="forbid")
-    role: Literal["user", "assistant"]
-    content: StrictStr = Field(max_length=MAX_TURN_CHARS)
 
 
 class AskRequest(BaseModel):

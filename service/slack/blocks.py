@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import quote
 
+from qa.links import paragraph_url
 from qa.models import Answer, CitedPassage
 
 from .text import EXCERPT_CHARS, escape, excerpt, truncate
@@ -20,11 +20,6 @@ BUTTON_VALUE_LIMIT = 2000  # Block Kit: characters in a button's value
 FEEDBACK_BLOCK = "qa_feedback"
 FEEDBACK_ACTIONS = {"up": "qa_feedback_up", "down": "qa_feedback_down"}
 RELATED_LABEL = "Related reading (not an answer):"
-
-
-def article_url(base_url: str, document: str, paragraph: int) -> str:
-    """The web page's anchor for one paragraph of a document."""
-    return f"{base_url.rstrip('/')}/articles/{quote(document, safe='')}#p{int(paragraph)}"
 
 
 def bold(text: str) -> str:
@@ -39,7 +34,7 @@ def citation_line(passage: CitedPassage, base_url: str, limit: int = EXCERPT_CHA
     is set out as the answer; the excerpt is still cut around its closest sentence.
     """
     label = f"{passage.document}, paragraph {passage.paragraph}".replace("|", "/")
-    head = f"<{article_url(base_url, passage.document, passage.paragraph)}|{escape(label)}>"
+    head = f"<{paragraph_url(base_url, passage.document, passage.paragraph)}|{escape(label)}>"
     if cited:
         head = f"*[{passage.rank}]* {head}"
     # Escaping can lengthen the text (& is five characters): leave room for it within the block limit.

@@ -7,6 +7,7 @@ import json
 import pytest
 import yaml
 
+from qa.links import paragraph_url
 from qa.models import Answer, CitedPassage, Declined, Highlight
 from service.slack.blocks import (
     BUTTON_VALUE_LIMIT,
@@ -14,7 +15,6 @@ from service.slack.blocks import (
     RELATED_LABEL,
     SECTION_LIMIT,
     answer_blocks,
-    article_url,
     citation_line,
     feedback_value,
     parse_feedback_value,
@@ -89,7 +89,7 @@ def test_citation_line_links_the_paragraph_and_bolds_the_sentence():
     line = citation_line(passage(), BASE)
     url = "https://qa.example.test/articles/verviers-raid#p6"
     assert line == f"*[1]* <{url}|verviers-raid, paragraph 6> Before it. *The answer is here.* After it."
-    assert article_url(BASE, "a doc/x", 3) == "https://qa.example.test/articles/a%20doc%2Fx#p3"
+    assert paragraph_url(BASE, "a doc/x", 3) == "https://qa.example.test/articles/a%20doc%2Fx#p3"
 
 
 def test_citation_line_escapes_slack_control_characters():
