@@ -25,14 +25,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for(url: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> None:
-    """Poll ``url`` until it answers 200; fail early if ``proc`` exits first."""
+def wait_for(url: str, timeout: float = 120.0, proc: subprocess.Popen | None = None, body: bytes | None = None) -> None:
+    """Poll ``url`` until it answers 200 (a JSON POST of ``body`` when given); fail early if ``proc`` exits first."""
     deadline = time.monotonic() + timeout
+    headers = {"Content-Type": "application/json"} if body is not None else {}
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {proc.returncode} before {url} answered")
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers), timeout=10) as resp:
                 if resp.status == 200:
                     return
         except OSError:
@@ -56,26 +57,32 @@ def process_tree(master: int) -> list[int]:
 
 
 class Gunicorn:
-    """gunicorn -c gunicorn.conf.py wsgi:app with extra environment, its output kept in a file."""
+    """gunicorn -c gunicorn.conf.py wsgi:app with extra environment, its output kept in a file.
 
-    def __init__(self, env: dict[str, str], workers: int = 2) -> None:
-        self.port = free_port()
+    ``command`` replaces ``-c gunicorn.conf.py wsgi:app`` (the floor: ``bench.serve.floor``); the
+    port and worker count are passed through the environment either way.
+    """
+
+    def __init__(
+        self, env: dict[str, str], workers: int = 2, command: list[str] | None = None, port: int | None = None
+    ) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {**os.environ, "HF_HUB_OFFLINE": "1", "PORT": str(self.port), "WEB_CONCURRENCY": str(workers), **env}
         # A file, not a pipe: an unread pipe would fill with log lines and stall the server.
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+            [sys.executable, "-m", "gunicorn", *(command or ["-c", "gunicorn.conf.py", "wsgi:app"])],
             cwd=ROOT,
             env=full_env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, path: str = "/readyz", timeout: float = 120.0) -> float:
-        """Wait until ``path`` answers 200; return the seconds since the process started."""
-        wait_for(self.url + path, timeout, self.proc)
+    def wait_ready(self, path: str = "/readyz", timeout: float = 120.0, body: bytes | None = None) -> float:
+        """Wait until ``path`` answers 200 (to a POST of ``body`` when given); return the seconds since start."""
+        wait_for(self.url + path, timeout, self.proc, body)
         return time.perf_counter() - self.started
 
     def stop(self) -> str:
