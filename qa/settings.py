@@ -162,7 +162,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_ENABLED", True, "`false` switches rate limiting off"),
     Setting("RATELIMIT_KEY_PREFIX", "qa", "prefix of the counts' keys, so services sharing one Redis count apart"),
-    Setting("CORS_ORIGINS", "", "comma-separated origins allowed to call `/api/` from a browser; none by default"),
+    Setting(
+        "CORS_ORIGINS",
+        "",
+        "comma-separated origins allowed to call `/api/` and `/v1/` from a browser; none by default",
+    ),
     Setting(
         "LOG_LEVEL",
         "info",

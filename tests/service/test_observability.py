@@ -175,3 +175,15 @@ def test_cors_allows_only_the_configured_origins(make_app):
     post = client.post("/api/ask", json={"question": "Who is El Bali?"}, headers={"Origin": "https://news.example"})
     assert post.headers["Access-Control-Allow-Origin"] == "https://news.example"
     assert "Access-Control-Allow-Origin" not in client.get("/", headers={"Origin": "https://news.example"}).headers
+
+
+def test_cors_lets_a_browser_chat_client_call_the_openai_endpoints(make_app):
+    client = make_app(CORS_ORIGINS="https://chat.example").test_client()
+    asked = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    allowed = client.options("/v1/chat/completions", headers={"Origin": "https://chat.example", **asked})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://chat.example"
+    assert "authorization" in allowed.headers["Access-Control-Allow-Headers"].lower()
+    models = client.get("/v1/models", headers={"Origin": "https://chat.example"})
+    assert models.status_code == 200 and models.headers["Access-Control-Allow-Origin"] == "https://chat.example"
+    refused = client.options("/v1/chat/completions", headers={"Origin": "https://evil.example", **asked})
+    assert "Access-Control-Allow-Origin" not in refused.headers
