@@ -37,7 +37,7 @@ from threadpoolctl import threadpool_limits
 
 from index import CorpusError, Document, IndexError_, load_corpus
 from qa.answers import Answerer, cited_passage
-from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K
+from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K, not_blank
 from qa.models import Answer, CitedPassage, Declined, Turn
 from qa.pipeline import Pipeline, build_pipeline
 from qa.settings import load_settings
@@ -97,10 +97,8 @@ class SearchResults(BaseModel):
     confidence: float
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must contain more than white space")
-    return value.strip()
+def _question(value: str) -> str:
+    return not_blank(value).strip()
 
 
 def _within_budget(history: list[Turn] | None) -> list[Turn] | None:
@@ -112,7 +110,7 @@ def _within_budget(history: list[Turn] | None) -> list[Turn] | None:
 Question = Annotated[
     str,
     Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="The question, in plain language."),
-    AfterValidator(_not_blank),
+    AfterValidator(_question),
 ]
 History = Annotated[
     list[Turn] | None,

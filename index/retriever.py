@@ -98,11 +98,9 @@ class Retriever:
         vocabulary = encoder.vocabulary()
         # Punctuation in a question ("?") matches the article's own questions and quotes: it gets no
         # weight in late interaction (eval-natural answer 0.600 -> 0.622, dev and extra level).
-        self.punctuation_ids = punctuation_ids(vocabulary)
-        self.function_ids = function_word_ids(vocabulary)
-        # The same as lookup tables by token id: a question's tokens are checked with one index, not a sort.
-        self.punctuation_mask = self._id_mask(self.punctuation_ids)
-        self.content_mask = ~(self.punctuation_mask | self._id_mask(self.function_ids))
+        # Lookup tables by token id, so a question's tokens are checked with one index, not a sort.
+        self.punctuation_mask = self._id_mask(punctuation_ids(vocabulary))
+        self.content_mask = ~(self.punctuation_mask | self._id_mask(function_word_ids(vocabulary)))
         # A passage is ranked by its best sentence that states something: a question or a fragment of
         # under four words ("So what do the kids do?") never answers on its own (natural hit@1 .822 -> .844).
         self.fragments = np.array([is_fragment(s) for s in self.sentences], dtype=bool)
@@ -121,8 +119,7 @@ class Retriever:
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
-        other.punctuation_ids = self.punctuation_ids if skip_punctuation else np.zeros(0, dtype=np.int64)
-        other.punctuation_mask = other._id_mask(other.punctuation_ids)
+        other.punctuation_mask = self.punctuation_mask if skip_punctuation else np.zeros_like(self.punctuation_mask)
         other.stating_only = self.stating_only and stating_only
         return other
 

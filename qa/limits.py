@@ -6,6 +6,7 @@ the page hands them to) and the Slack bot all read them from here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, overload
 
@@ -15,9 +16,22 @@ MAX_TURN_CHARS = 4000
 MAX_HISTORY_CHARS = 20_000
 TOP_K = 3  # passages returned when the request does not say
 MAX_TOP_K = 10
+# Some character that is white space neither to Python nor to JSON Schema's (ECMA) regexes: the two
+# disagree on \s (\x1c-\x1f, \x85, \ufeff), so the class is spelled out and means the same to both.
+NOT_BLANK = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 
 TurnT = TypeVar("TurnT", bound=Mapping[str, str])
 ItemT = TypeVar("ItemT")
+
+
+def not_blank(value: str) -> str:
+    """``value`` as it is when it holds more than white space; ValueError, worded for a person, when not.
+
+    The one rule for a question on every surface (API, page, OpenAI endpoint, MCP tools).
+    """
+    if not NOT_BLANK.search(value):
+        raise ValueError("must contain more than white space")
+    return value
 
 
 def as_json() -> dict[str, int]:

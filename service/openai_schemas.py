@@ -24,20 +24,12 @@ from pydantic import (
     model_validator,
 )
 
-from qa.limits import MAX_QUESTION_CHARS
-
-from .schemas import NOT_BLANK
+from qa.limits import MAX_QUESTION_CHARS, NOT_BLANK, not_blank
 
 MODEL_ID = "verviers-article"
 OWNER = "verviers-qa"
 
 IGNORED = "Accepted for compatibility and ignored: the reply is quoted from the article, not generated."
-
-
-def _not_blank(value: str) -> str:
-    if not NOT_BLANK.search(value):
-        raise ValueError("must contain more than white space")
-    return value
 
 
 def _joined_text(value: object) -> object:
@@ -81,7 +73,7 @@ QuestionContent = Annotated[
     StrictStr,
     BeforeValidator(_joined_text),
     AfterValidator(_question_length),
-    AfterValidator(_not_blank),
+    AfterValidator(not_blank),
     _content_schema({"type": "string", "minLength": 1, "maxLength": MAX_QUESTION_CHARS, "pattern": NOT_BLANK.pattern}),
 ]
 

@@ -6,18 +6,23 @@ API serialises and documents.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator, model_validator
 
-from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, MAX_TURN_CHARS, TOP_K
+from qa.limits import (
+    MAX_HISTORY_CHARS,
+    MAX_HISTORY_TURNS,
+    MAX_QUESTION_CHARS,
+    MAX_TOP_K,
+    MAX_TURN_CHARS,
+    NOT_BLANK,
+    TOP_K,
+    not_blank,
+)
 from qa.models import Answer as AskResponse
 from qa.models import Turn
 
-# Some character that is white space neither to Python nor to JSON Schema's (ECMA) regexes: the two
-# disagree on \s (\x1c-\x1f, \x85, \ufeff), so the class is spelled out and means the same to both.
-NOT_BLANK = re.compile(r"[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 __all__ = ["AskRequest", "AskResponse", "ErrorResponse", "FeedbackRequest", "FeedbackResponse", "Health", "Turn"]
 
 
@@ -51,10 +56,8 @@ class AskRequest(BaseModel):
 
     @field_validator("question")
     @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not NOT_BLANK.search(value):
-            raise ValueError("must contain more than white space")
-        return value.strip()
+    def question_not_blank(cls, value: str) -> str:
+        return not_blank(value).strip()
 
     @model_validator(mode="after")
     def history_within_budget(self) -> AskRequest:
