@@ -50,9 +50,12 @@ class Setting:
             return parse_bool(raw, self.variable)
         if isinstance(self.default, int):
             try:
-                return int(raw.strip())
+                number = int(raw.strip())
             except ValueError:
-                raise SettingError(f"{self.variable} must be a whole number, not {raw!r}.") from None
+                number = -1
+            if number < 0:  # every count here (threads, bytes, cache entries, proxies) is 0 or more
+                raise SettingError(f"{self.variable} must be a whole number of 0 or more, not {raw!r}.")
+            return number
         if isinstance(self.default, float):
             try:
                 return float(raw.strip())
@@ -162,6 +165,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("RATELIMIT_ENABLED", True, "`false` switches rate limiting off"),
     Setting("RATELIMIT_KEY_PREFIX", "qa", "prefix of the counts' keys, so services sharing one Redis count apart"),
+    # Behind a load balancer every request comes from the balancer's address: without this, the
+    # per-client limit would count every reader as one client.
+    Setting(
+        "TRUSTED_PROXIES",
+        0,
+        "how many proxies (load balancers) in front of the service set `X-Forwarded-For` and "
+        "`X-Forwarded-Proto`; the client address for limits and logs is read from them; 0 trusts neither header",
+    ),
     Setting(
         "CORS_ORIGINS",
         "",

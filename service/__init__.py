@@ -11,6 +11,7 @@ from typing import Any
 
 from flask.json.provider import DefaultJSONProvider
 from flask_openapi3 import Info, OpenAPI
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from index import Retriever
 from qa.db import open_databases
@@ -87,4 +88,7 @@ def create_app(test_config: dict[str, Any] | None = None, retriever: Retriever |
     app.before_request(refuse_oversized_body)  # 413 after reading the body, so clients see it (service/bodies.py)
     init_cors(app)
     init_rate_limits(app)
+    proxies = int(app.config["TRUSTED_PROXIES"])
+    if proxies > 0:  # the client's address and scheme as the load balancers in front saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     return app

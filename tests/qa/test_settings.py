@@ -39,7 +39,8 @@ def test_slack_settings_keep_slack_names():
 @pytest.mark.parametrize(
     ("variable", "raw", "said"),
     [
-        ("QA_ENCODER_THREADS", "two", "QA_ENCODER_THREADS must be a whole number, not 'two'."),
+        ("QA_ENCODER_THREADS", "two", "QA_ENCODER_THREADS must be a whole number of 0 or more, not 'two'."),
+        ("QA_TRUSTED_PROXIES", "-1", "QA_TRUSTED_PROXIES must be a whole number of 0 or more, not '-1'."),
         ("QA_ABSTAIN_THRESHOLD", "high", "QA_ABSTAIN_THRESHOLD must be a number, not 'high'."),
         ("QA_RATELIMIT_ENABLED", "maybe", "QA_RATELIMIT_ENABLED must be true or false, not 'maybe'."),
         ("QA_ENCODER", "gpu", "QA_ENCODER must be one of onnx, torch, not 'gpu'."),

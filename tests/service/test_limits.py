@@ -26,6 +26,28 @@ def test_api_is_limited_per_client_with_429_json_and_retry_after(make_app):
     assert "Retry-After" not in other.headers
 
 
+def test_behind_trusted_proxies_each_forwarded_client_has_its_own_budget(make_app):
+    client = make_app(RATELIMIT_ASK="2 per minute", TRUSTED_PROXIES=1).test_client()
+
+    def ask(forwarded_for: str) -> int:
+        return client.post("/api/ask", json=QUESTION, headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    # One load balancer in front: the last address it appends is the reader's, whatever the reader sent before it.
+    assert [ask("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert ask("198.51.100.1, 203.0.113.8") == 200
+    assert ask("203.0.113.7, 203.0.113.8") == 200  # a forged first address does not borrow 203.0.113.7's refusal
+    assert ask("203.0.113.8") == 429
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(make_app):
+    client = make_app(RATELIMIT_ASK="2 per minute").test_client()
+    statuses = [
+        client.post("/api/ask", json=QUESTION, headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]  # a reader cannot dodge the limit by making up addresses
+
+
 def test_questions_and_ratings_share_one_budget_and_health_is_exempt(make_app):
     client = make_app(RATELIMIT_ASK="3 per minute").test_client()
     assert client.post("/api/ask", json=QUESTION).status_code == 200

@@ -10,7 +10,7 @@ from tests.conftest import Server
 @pytest.mark.parametrize(
     ("env", "said"),
     [
-        ({"QA_ENCODER_THREADS": "two"}, "QA_ENCODER_THREADS must be a whole number, not 'two'."),
+        ({"QA_ENCODER_THREADS": "two"}, "QA_ENCODER_THREADS must be a whole number of 0 or more, not 'two'."),
         ({"QA_INDEX_DRI": "/srv/index"}, "Unknown setting QA_INDEX_DRI"),
     ],
 )
