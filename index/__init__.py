@@ -8,7 +8,8 @@ from .corpus import Document, load_corpus
 from .encoder import Encoder, HashingEncoder, SentenceTransformerEncoder
 from .errors import CorpusError, IndexCorrupt, IndexError_, IndexMissing, IndexStale, ModelError
 from .fusion import Weights
-from .retriever import Hit, Retriever, SearchResult
+from .ranking import Hit, SearchResult
+from .retriever import Retriever
 from .store import Index, build_index, load_index
 
 __all__ = [

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Passage
-from .lexical import LexicalIndex
+from .lexical import TermCutter
 from .words import content_words
 
 
@@ -32,21 +32,15 @@ class LedePrior:
 
     lede_terms: frozenset[str]
     names: frozenset[str]
-    paragraph_of: np.ndarray  # each passage's paragraph number
-    lexical: LexicalIndex
+    lexical: TermCutter
     weight: float = 3.0
     paragraphs: int = 6
     max_new: int = 1
 
     @classmethod
-    def build(cls, passages: Sequence[Passage], lexical: LexicalIndex, names: set[str]) -> LedePrior:
+    def build(cls, passages: Sequence[Passage], lexical: TermCutter, names: set[str]) -> LedePrior:
         """The prior over ``passages``: the lede is each document's title, standfirst (paragraph 0) and paragraph 1."""
-        terms: set[str] = set()
-        for passage in passages:
-            if passage.paragraph <= 1:
-                terms |= set(lexical.terms(f"{passage.title} {passage.indexed_text}"))
-        paragraph_of = np.array([p.paragraph for p in passages], dtype=np.int64)
-        return cls(frozenset(terms), frozenset(names), paragraph_of, lexical)
+        return cls(frozenset(lede_terms(passages, lexical)), frozenset(names), lexical)
 
     def off_lede(self, question: str) -> list[str]:
         """The question's content terms that the lede does not use."""
@@ -57,8 +51,18 @@ class LedePrior:
         new = self.off_lede(question)
         return len(new) <= self.max_new and not any(t in self.names for t in new)
 
-    def boost(self, question: str, candidates: np.ndarray) -> np.ndarray:
-        """What to add to the candidates' passage scores: ``weight`` in the first paragraphs for a broad question."""
+    def boost(self, question: str, paragraphs: np.ndarray) -> np.ndarray:
+        """What to add to the candidates' passage scores (given their paragraph numbers): ``weight`` in the
+        first paragraphs for a broad question."""
         if not self.weight or not self.is_broad(question):
-            return np.zeros(len(candidates))
-        return self.weight * (self.paragraph_of[candidates] <= self.paragraphs)
+            return np.zeros(len(paragraphs))
+        return self.weight * (paragraphs <= self.paragraphs)
+
+
+def lede_terms(passages: Sequence[Passage], lexical: TermCutter) -> set[str]:
+    """The terms of the ledes among ``passages``: a document's contribution, kept apart so it can be removed."""
+    terms: set[str] = set()
+    for passage in passages:
+        if passage.paragraph <= 1:
+            terms |= set(lexical.terms(f"{passage.title} {passage.indexed_text}"))
+    return terms

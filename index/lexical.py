@@ -14,20 +14,27 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _STOPWORDS = frozenset(STOPWORDS_EN)
 
 
-class LexicalIndex:
-    """BM25 over a list of texts; ``scores(query)`` gives one score per text (0 where nothing matches)."""
+class TermCutter:
+    """Cuts text into BM25's stemmed terms; holds no index, so it costs nothing as a corpus grows."""
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self) -> None:
         self._stemmer = Stemmer.Stemmer("english")
-        self._size = len(texts)
-        self._bm25 = bm25s.BM25()
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
-        self._bm25.index(tokens, show_progress=False)
 
     def terms(self, query: str) -> list[str]:
         """The query's stemmed terms, as bm25s.tokenize would give them, without its per-call overhead."""
         words = [w for w in _TOKEN.findall(query.lower()) if w not in _STOPWORDS]
         return self._stemmer.stemWords(words)
+
+
+class LexicalIndex(TermCutter):
+    """BM25 over a list of texts; ``scores(query)`` gives one score per text (0 where nothing matches)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__()
+        self._size = len(texts)
+        self._bm25 = bm25s.BM25()
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+        self._bm25.index(tokens, show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         return self.scores_of(self.terms(query))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from .chunking import Sentence
-from .lexical import LexicalIndex
+from .lexical import TermCutter
 
 # By class, one a line: determiners, question words, auxiliaries, modals, pronouns, quantifiers,
 # prepositions, conjunctions and adverbs, and what is left of contractions ("it's", "don't").
@@ -57,13 +57,24 @@ def function_word_ids(vocabulary: Mapping[str, int]) -> np.ndarray:
     return np.array(sorted(vocabulary[w] for w in FUNCTION_WORDS if w in vocabulary), dtype=np.int64)
 
 
-def name_terms(sentences: Iterable[Sentence], lexical: LexicalIndex) -> set[str]:
+def name_terms(sentences: Iterable[Sentence], lexical: TermCutter) -> set[str]:
     """Stemmed terms of the words the corpus writes capitalised inside a sentence and never in lower case."""
+    upper, lower = cased_words(sentences)
+    return names_of(upper, lower, lexical)
+
+
+def cased_words(sentences: Iterable[Sentence]) -> tuple[set[str], set[str]]:
+    """The words written capitalised inside a sentence, and those written in lower case (a document's share)."""
     upper: set[str] = set()
     lower: set[str] = set()
     for sentence in sentences:
         for word in _WORD.findall(sentence.text)[1:]:  # a sentence's first word is capitalised anyway
             (upper if word[0].isupper() else lower).add(word.lower())
+    return upper, lower
+
+
+def names_of(upper: set[str], lower: set[str], lexical: TermCutter) -> set[str]:
+    """Names from the cased words of a whole corpus: capitalised somewhere and never in lower case."""
     names = {w for w in upper - lower if w not in FUNCTION_WORDS}
     return set(lexical.terms(" ".join(sorted(names))))
 

@@ -23,12 +23,11 @@ def test_a_question_about_a_detail_is_not(retriever, question):
 
 
 def test_the_boost_goes_to_the_first_paragraphs_of_a_broad_question_only(retriever):
-    candidates = np.arange(len(retriever.passages))
     paragraphs = np.array([p.paragraph for p in retriever.passages])
-    broad = retriever.lede.boost("Why did the police raid the apartment?", candidates)
+    broad = retriever.lede.boost("Why did the police raid the apartment?", paragraphs)
     assert set(broad[paragraphs <= retriever.lede.paragraphs]) == {retriever.lede.weight}
     assert set(broad[paragraphs > retriever.lede.paragraphs]) == {0.0}
-    assert not retriever.lede.boost("What did the Le Soir reporter call the two deaths?", candidates).any()
+    assert not retriever.lede.boost("What did the Le Soir reporter call the two deaths?", paragraphs).any()
 
 
 def test_without_the_prior_the_ranking_is_the_fused_one(retriever):

@@ -1,0 +1,222 @@
+"""The ranking both engines share: question encoding, late interaction's token weights, and the fused score.
+
+An engine (FAISS in-process, ``retriever.py``; Milvus, ``milvus_retriever.py``) only proposes
+candidate passages and gathers their signals into ``Candidates``; ``Ranker.rank`` turns those into
+hits the same way for both, so a ranking can never differ by engine, only by what was fetched.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Self
+
+import numpy as np
+
+from .chunking import Passage, Sentence
+from .encoder import Encoder, TokenVectors
+from .fusion import IDF_POWER, Weights, standardise
+from .lede import LedePrior
+from .words import function_word_ids, punctuation_ids
+
+# How many candidates each first-stage ranker contributes; every candidate is then rescored.
+CANDIDATES = 64
+# What a question or fragment sentence loses in ranking: more than any spread of standardised scores.
+FRAGMENT_PENALTY = 100.0
+
+
+@dataclass
+class Hit:
+    """A ranked passage with its best sentence (the one that answers, as far as retrieval can tell).
+
+    ``token_matches`` holds, for each sentence of the passage (rows), each query token's weighted
+    best match in it (columns; a row sums to the sentence's MaxSim score), so the answer can add
+    the sentence that covers what the best one leaves out.
+    """
+
+    passage: Passage
+    score: float
+    sentence: Sentence
+    token_matches: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    confidence: float  # highest dense cosine of the query with any sentence: calibrates abstention
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    query_tokens: TokenVectors | None = None  # the query's token vectors, for coverage checks
+
+
+@dataclass
+class Candidates:
+    """The candidate passages of one question and their signals, as an engine gathered them.
+
+    Candidate ``c`` is ``passages[rows[c]]``; its sentences are contiguous in every per-sentence
+    array, in passage order (``counts[c]`` of them, at least one each).
+    """
+
+    rows: np.ndarray
+    passages: Sequence[Passage]
+    counts: np.ndarray  # sentences of each candidate
+    dense_s: np.ndarray  # cosine of the question with each candidate sentence
+    dense_p: np.ndarray  # ... and with each candidate passage
+    lex_s: np.ndarray  # BM25 of each candidate sentence
+    lex_p: np.ndarray  # ... and passage
+    fragments: np.ndarray  # each candidate sentence is a question or a fragment
+    paragraphs: np.ndarray  # each candidate's paragraph number (the lede prior)
+    token_maxima: Callable[[np.ndarray], np.ndarray]  # query token vectors -> best cosine in each sentence
+
+
+def segment_maxima(query_vectors: np.ndarray, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each query token's best cosine within each run of ``tokens`` (runs of ``lengths`` rows; empty runs 0)."""
+    sims = query_vectors @ tokens.T
+    bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    maxima = np.maximum.reduceat(sims, np.minimum(bounds, max(len(tokens) - 1, 0)), axis=1)
+    maxima[:, lengths == 0] = 0.0
+    return maxima
+
+
+class Ranker:
+    """What every engine's retriever shares: the question cache, token weighting and the fused ranking."""
+
+    encoder: Encoder
+    token_idf: np.ndarray
+
+    def _init_ranking(
+        self, encoder: Encoder, token_idf: np.ndarray, lede: LedePrior | None, weights: Weights | None,
+        cache_size: int, idf_power: float = IDF_POWER,
+    ) -> None:  # fmt: skip
+        self.encoder = encoder
+        self.token_idf = token_idf
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.weights = weights or Weights()
+        self.idf_power = idf_power
+        self.lede = lede
+        vocabulary = encoder.vocabulary()
+        # Punctuation in a question ("?") matches the article's own questions and quotes: it gets no
+        # weight in late interaction (eval-natural answer 0.600 -> 0.622, dev and extra level).
+        # Lookup tables by token id, so a question's tokens are checked with one index, not a sort.
+        self.punctuation_mask = self._id_mask(punctuation_ids(vocabulary))
+        self.content_mask = ~(self.punctuation_mask | self._id_mask(function_word_ids(vocabulary)))
+        # A passage is ranked by its best sentence that states something: a question or a fragment of
+        # under four words ("So what do the kids do?") never answers on its own (natural hit@1 .822 -> .844).
+        self.stating_only = True
+
+    def configured(
+        self,
+        weights: Weights | None = None,
+        idf_power: float | None = None,
+        lede: bool = True,
+        skip_punctuation: bool = True,
+        stating_only: bool = True,
+    ) -> Self:
+        """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
+        other = copy.copy(self)
+        other.weights = weights or self.weights
+        other.idf_power = self.idf_power if idf_power is None else idf_power
+        other.lede = self.lede if lede else None
+        other.punctuation_mask = self.punctuation_mask if skip_punctuation else np.zeros_like(self.punctuation_mask)
+        other.stating_only = self.stating_only and stating_only
+        return other
+
+    def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
+        """The query's vector and token vectors, from a bounded LRU cache (repeat questions are common)."""
+        with self._lock:  # Slack listeners run in threads
+            cached = self._cache.get(query)
+            if cached is not None:
+                self._cache.move_to_end(query)
+                return cached
+        vectors, tokens = self.encoder.encode_tokens([query])
+        entry = (vectors[0], tokens[0])
+        with self._lock:
+            if self.cache_size:
+                self._cache[query] = entry
+                if len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return entry
+
+    def _id_mask(self, ids: np.ndarray) -> np.ndarray:
+        """A table over token ids (as ``token_idf`` is indexed), true at ``ids``."""
+        mask = np.zeros(len(self.token_idf), dtype=bool)
+        mask[ids[ids < len(mask)]] = True
+        return mask
+
+    def _maxsim_of(
+        self, qtok: TokenVectors, token_maxima: Callable[[np.ndarray], np.ndarray], counts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """IDF-weighted late interaction: each query token's best match in a sentence / passage.
+
+        Returns the sentence scores, the passage scores (passages of ``counts`` sentences), and
+        the weighted per-token matches of each sentence (query tokens x sentences) that the
+        sentence scores sum.
+
+        Weighting query tokens by their idf (raised to ``IDF_POWER``) keeps question words ("what",
+        "did") from drowning out names and rare words.
+        """
+        n_q, n_s = len(qtok.ids), int(counts.sum())
+        if n_q == 0:
+            return np.zeros(n_s), np.zeros(len(counts)), np.zeros((0, n_s))
+        idf = self.token_idf
+        ids = np.clip(qtok.ids, 0, len(idf) - 1)
+        weights = idf[ids].astype(np.float64) ** self.idf_power * ~self.punctuation_mask[ids]
+        weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
+        # Tokens of no weight (punctuation) add nothing to any score: they are left out of the product,
+        # and their rows of the matches, which would be zero, with them.
+        used = weights > 0
+        weights = weights[used]
+        per_sentence = token_maxima(qtok.vectors[used])  # (weighted query tokens, sentences)
+        pbounds = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        per_passage = np.maximum.reduceat(per_sentence, pbounds, axis=1)
+        return weights @ per_sentence, weights @ per_passage, weights[:, None] * per_sentence
+
+    def _rank(
+        self, query: str, qtok: TokenVectors, found: Candidates, top_k: int, w: Weights
+    ) -> tuple[list[Hit], dict[str, float]]:
+        """The ``top_k`` hits among the candidates by the fused score, and the time late interaction and fusion took."""
+        t0 = time.perf_counter()
+        counts = found.counts
+        maxsim_s, maxsim_p, matches = self._maxsim_of(qtok, found.token_maxima, counts)
+        t1 = time.perf_counter()
+        sentence_score = (
+            w.sentence_dense * standardise(found.dense_s)
+            + w.sentence_maxsim * standardise(maxsim_s)
+            + w.sentence_lexical * standardise(found.lex_s)
+        )
+        if self.stating_only:  # below every stating sentence, so one counts whenever the passage has one
+            sentence_score = sentence_score - FRAGMENT_PENALTY * found.fragments
+        owner = np.repeat(np.arange(len(counts)), counts)
+        # Each candidate's sentences are contiguous (every passage has at least one): a segmented max.
+        best = np.maximum.reduceat(sentence_score, np.cumsum(counts) - counts)
+        passage_score = (
+            best
+            + w.passage_dense * standardise(found.dense_p)
+            + w.passage_maxsim * standardise(maxsim_p)
+            + w.passage_lexical * standardise(found.lex_p)
+        )
+        if self.lede is not None:
+            passage_score = passage_score + self.lede.boost(query, found.paragraphs)
+        order = np.argsort(-passage_score, kind="stable")[:top_k]
+        hits = []
+        for c in order:
+            mine = owner == c
+            k = int(np.argmax(sentence_score[mine]))
+            passage = found.passages[found.rows[c]]
+            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k], matches[:, mine].T))
+        t2 = time.perf_counter()
+        return hits, {"maxsim": (t1 - t0) * 1000, "fusion": (t2 - t1) * 1000}
+
+    def _uncovered(self, query_tokens: TokenVectors, tokens_t: np.ndarray, tau: float) -> float:
+        """The share of the question's content that no column of ``tokens_t`` (dim x tokens) matches above ``tau``."""
+        best = (query_tokens.vectors @ tokens_t).max(axis=1)
+        idf = self.token_idf
+        ids = np.clip(query_tokens.ids, 0, len(idf) - 1)
+        weight = idf[ids].astype(np.float64) ** 2 * self.content_mask[ids]
+        total = weight.sum()
+        return float((weight * (best < tau)).sum() / total) if total > 0 else 0.0
