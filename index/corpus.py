@@ -165,28 +165,45 @@ def load_corpus(directory: Path) -> list[Document]:
         raise CorpusError(
             f"No *.txt documents found in {directory}.", "Put UTF-8 text files (one paragraph per line) there."
         )
-    documents = []
-    for path in files:
+    return [load_document(path) for path in files]
+
+
+def load_document(path: Path) -> Document:
+    """Load one ``*.txt`` document (and its ``<stem>.json`` metadata beside it, if any); CorpusError if unreadable."""
+    path = Path(path)
+    try:
+        source = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise CorpusError(f"{path.name} cannot be read ({exc.strerror}).", "Check the path.") from None
+    except UnicodeDecodeError as exc:
+        raise CorpusError(
+            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).", "Re-save it as UTF-8."
+        ) from None
+    meta_path = path.with_suffix(".json")
+    metadata = {}
+    if meta_path.exists():
         try:
-            source = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CorpusError(
-                f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).", "Re-save it as UTF-8."
-            ) from None
-        meta_path = path.with_suffix(".json")
-        metadata = {}
-        if meta_path.exists():
-            try:
-                metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise CorpusError(f"{meta_path.name} is not valid JSON: {exc}.", "Fix or remove it.") from None
-        documents.append(parse_document(path.stem, source, metadata))
-    return documents
+            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise CorpusError(f"{meta_path.name} is not valid JSON: {exc}.", "Fix or remove it.") from None
+    return parse_document(path.stem, source, metadata)
+
+
+def corpus_files(directory: Path) -> dict[str, bytes]:
+    """The corpus's files by name: what its checksum covers."""
+    paths = sorted(Path(directory).glob("*.txt")) + sorted(Path(directory).glob("*.json"))
+    return {path.name: path.read_bytes() for path in paths}
 
 
 def corpus_checksum(directory: Path) -> str:
     """A sha256 over every document and metadata file, so an index knows which corpus it holds."""
+    return files_checksum(corpus_files(directory))
+
+
+def files_checksum(files: dict[str, bytes]) -> str:
+    """``corpus_checksum`` of a folder that would hold ``files`` (before an add or remove makes it so)."""
     digest = hashlib.sha256()
-    for path in sorted(Path(directory).glob("*.txt")) + sorted(Path(directory).glob("*.json")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    names = sorted(n for n in files if n.endswith(".txt")) + sorted(n for n in files if n.endswith(".json"))
+    for name in names:
+        digest.update(name.encode() + b"\0" + files[name] + b"\0")
     return digest.hexdigest()

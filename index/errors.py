@@ -43,3 +43,9 @@ class IndexCorrupt(IndexError_):
     """The index files are truncated, altered or unreadable."""
 
     code = "index_corrupt"
+
+
+class EngineUnavailable(IndexError_):
+    """The vector engine (Milvus) cannot be reached, or failed to answer."""
+
+    code = "engine_unavailable"

@@ -19,9 +19,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .chunking import Passage, Sentence, chunk_documents
+from .chunking import Passage, Sentence
 from .corpus import corpus_checksum, load_corpus
 from .dense import build_dense_index, describe, prepare_for_rescoring
+from .encoded import Encoded, encode, idf_from_df, sentence_df
 from .encoder import Encoder, file_sha256
 from .errors import IndexCorrupt, IndexMissing, IndexStale
 from .onnx_encoder import ONNX_FILE, export_onnx
@@ -43,6 +44,7 @@ class Index:
     token_vectors: np.ndarray  # all sentences' token vectors, concatenated (float16)
     token_offsets: np.ndarray  # sentence i owns rows token_offsets[i]:token_offsets[i+1]
     token_idf: np.ndarray  # idf of each token id over the sentences, for weighting query tokens
+    token_ids: np.ndarray | None = None  # vocabulary id of each token row (None in indexes built before it)
 
     @property
     def sentences(self) -> list[Sentence]:
@@ -58,35 +60,47 @@ def build_index(
     (``model.onnx``), so the server can embed questions without torch.
     """
     started = time.perf_counter()
-    corpus_dir, out_dir = Path(corpus_dir), Path(out_dir)
-    documents = load_corpus(corpus_dir)
-    passages = chunk_documents(documents, encoder, encoder.max_tokens, max_words)
-    sentences = [s for p in passages for s in p.sentences]
+    corpus_dir = Path(corpus_dir)
+    encoded = encode(load_corpus(corpus_dir), encoder, max_words)
+    return write_index(out_dir, encoded, encoder, corpus_checksum(corpus_dir), 1, max_words, started, export_onnx_model)
 
-    # Sentences of a paragraph with context (the standfirst's byline) are embedded with it too.
-    sentence_vectors, tokens = encoder.encode_tokens(
-        [f"{p.context} {s.text}" if p.context else s.text for p in passages for s in p.sentences]
-    )
-    passage_vectors = encoder.encode([p.indexed_text for p in passages])
-    offsets = np.cumsum([0] + [len(t.ids) for t in tokens]).astype(np.int64)
-    token_vectors = np.concatenate([t.vectors for t in tokens]).astype(np.float16)
-    idf = _token_idf([t.ids for t in tokens])
 
+def write_index(
+    out_dir: Path,
+    encoded: Encoded,
+    encoder: Encoder,
+    checksum: str,
+    version: int,
+    max_words: int,
+    started: float,
+    export_onnx_model: bool = True,
+    onnx_from: Path | None = None,
+) -> dict:
+    """Write ``encoded`` as the index in ``out_dir``, atomically: a temporary folder renamed into place.
+
+    ``version`` is the corpus version (1 when built, one more at each add or remove), so running
+    workers can tell a new corpus from the manifest alone. ``onnx_from`` reuses an existing graph.
+    """
+    out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     tmp.chmod(0o755)
     try:
-        sentence_index = build_dense_index(sentence_vectors)
+        sentence_index = build_dense_index(encoded.sentence_vectors)
         faiss.write_index(sentence_index, str(tmp / "sentences.faiss"))
-        faiss.write_index(build_dense_index(passage_vectors), str(tmp / "passages.faiss"))
-        np.save(tmp / "tokens.npy", token_vectors)
-        np.save(tmp / "token_offsets.npy", offsets)
-        np.save(tmp / "token_idf.npy", idf)
+        faiss.write_index(build_dense_index(encoded.passage_vectors), str(tmp / "passages.faiss"))
+        np.save(tmp / "tokens.npy", encoded.token_vectors)
+        np.save(tmp / "token_offsets.npy", encoded.token_offsets)
+        # The token ids make each document's share of the idf exact to remove (index/archive.py).
+        np.save(tmp / "token_ids.npy", encoded.token_ids)
+        np.save(tmp / "token_idf.npy", _token_idf(encoded))
         model_dir = getattr(encoder, "model_dir", None)
-        if export_onnx_model and model_dir is not None:
+        if onnx_from is not None and onnx_from.exists():
+            shutil.copy2(onnx_from, tmp / ONNX_FILE)
+        elif export_onnx_model and model_dir is not None:
             export_onnx(model_dir, tmp / ONNX_FILE)
         (tmp / "passages.json").write_text(
-            json.dumps([dataclasses.asdict(p) for p in passages], ensure_ascii=False), encoding="utf-8"
+            json.dumps([dataclasses.asdict(p) for p in encoded.passages], ensure_ascii=False), encoding="utf-8"
         )
         manifest = {
             "format": FORMAT_VERSION,
@@ -94,10 +108,11 @@ def build_index(
             "model_checksum": encoder.checksum,
             "dimension": encoder.dimension,
             "max_tokens": encoder.max_tokens,
-            "corpus_checksum": corpus_checksum(corpus_dir),
-            "documents": [d.id for d in documents],
-            "passages": len(passages),
-            "sentences": len(sentences),
+            "corpus_checksum": checksum,
+            "corpus_version": version,
+            "documents": encoded.documents(),
+            "passages": len(encoded.passages),
+            "sentences": encoded.sentence_count,
             "index_type": describe(sentence_index),
             "max_words": max_words,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -117,14 +132,9 @@ def build_index(
     return manifest
 
 
-def _token_idf(token_ids: list[np.ndarray]) -> np.ndarray:
+def _token_idf(encoded: Encoded) -> np.ndarray:
     """Smoothed idf of every token id over the sentences (ids never seen get the highest)."""
-    size = max([30522] + [int(ids.max()) + 1 for ids in token_ids if len(ids)])
-    df = np.zeros(size, dtype=np.float64)
-    for ids in token_ids:
-        df[np.unique(ids)] += 1
-    n = len(token_ids)
-    return np.log((n + 1) / (df + 0.5)).astype(np.float32)
+    return idf_from_df(sentence_df(encoded.token_ids, encoded.token_offsets), encoded.sentence_count)
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -175,6 +185,7 @@ def load_index(index_dir: Path, corpus_dir: Path, encoder: Encoder) -> Index:
         tokens = np.load(index_dir / "tokens.npy")
         offsets = np.load(index_dir / "token_offsets.npy")
         idf = np.load(index_dir / "token_idf.npy")
+        ids = np.load(index_dir / "token_ids.npy") if (index_dir / "token_ids.npy").exists() else None
     except (OSError, ValueError, TypeError, KeyError, RuntimeError) as exc:
         raise IndexCorrupt(f"The index in {index_dir} could not be read ({type(exc).__name__}).", REBUILD) from None
     sentence_passage = np.array([row for row, p in enumerate(passages) for _ in p.sentences], dtype=np.int64)
@@ -186,4 +197,4 @@ def load_index(index_dir: Path, corpus_dir: Path, encoder: Encoder) -> Index:
     )
     if not consistent:
         raise IndexCorrupt(f"The index files in {index_dir} disagree with each other or with the manifest.", REBUILD)
-    return Index(manifest, passages, sentence_passage, sentence_faiss, passage_faiss, tokens, offsets, idf)
+    return Index(manifest, passages, sentence_passage, sentence_faiss, passage_faiss, tokens, offsets, idf, ids)

