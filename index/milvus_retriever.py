@@ -107,7 +107,9 @@ class MilvusRetriever(Ranker):
         proposed |= set(self._lexical_top(terms))
         ids = sorted(proposed, key=_sort_key)
         t2 = time.perf_counter()
-        fetched = self.store.fetch(ids)
+        with self._tokens_lock:
+            known = {pid: self._tokens[pid] for pid in ids if pid in self._tokens}
+        fetched = self.store.fetch(ids, known)
         with self._tokens_lock:
             for pid, tokens in zip(ids, fetched.tokens, strict=True):
                 self._tokens[pid] = tokens

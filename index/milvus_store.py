@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -269,15 +269,20 @@ class MilvusStore:
         # Milvus Lite reports BM25 as a negated distance and Milvus as a score; either way its size is the score.
         return {hit["id"]: abs(float(hit["distance"])) for hit in found[0]}
 
-    def fetch(self, passage_ids: Sequence[str]) -> Fetched:
-        """The passages, their vectors, their sentences' vectors and their token vectors, in the order asked."""
+    def fetch(self, passage_ids: Sequence[str], known: Mapping[str, np.ndarray] | None = None) -> Fetched:
+        """The passages, their vectors, their sentences' vectors and their token vectors, in the order asked.
+
+        Token vectors are the bulk of a fetch (base64 float16): those in ``known`` are not fetched again.
+        """
+        known = known or {}
         ids = json.dumps(list(passage_ids))
         rows = {
             r["id"]: r for r in self._call("query", PASSAGES, filter=f"id in {ids}", output_fields=["meta", "vector"])
         }
         sents = self._call("query", SENTENCES, filter=f"passage in {ids}", output_fields=["vector"])
-        blobs = self._call("query", BLOBS, filter=f'kind == "tokens" and passage in {ids}',
-                           output_fields=["passage", "part", "data"])  # fmt: skip
+        wanted = [p for p in passage_ids if p not in known]
+        blobs = self._call("query", BLOBS, filter=f'kind == "tokens" and passage in {json.dumps(wanted)}',
+                           output_fields=["passage", "part", "data"]) if wanted else []  # fmt: skip
         missing = [p for p in passage_ids if p not in rows]
         if missing:  # a document removed between the search and the fetch
             raise EngineUnavailable(f"Passages {missing[:3]} vanished from Milvus during a question.", "Ask again.")
@@ -294,6 +299,9 @@ class MilvusStore:
             passages.append(passage)
             pvecs.append(rows[pid]["vector"])
             svecs.extend(sentence_vector[f"{pid}#{k}"] for k in range(len(passage.sentences)))
+            if pid in known:
+                tokens.append(known[pid])
+                continue
             raw = b"".join(base64.b64decode(d) for _, d in sorted(chunks.get(pid, [])))
             tokens.append(np.frombuffer(raw, dtype=np.float16).reshape(-1, len(pvecs[0])))
         return Fetched(

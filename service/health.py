@@ -26,7 +26,9 @@ def readyz():
     pipeline = get_pipeline()
     db = get_databases().shared
     shared = {} if db is None else {"database": db.problem() or "ok"}
-    if pipeline.answerer is None:
+    answerer = pipeline.answerer  # follows a new corpus version (qa.pipeline.Pipeline)
+    if answerer is None:
         return {"status": "unavailable", "reason": str(pipeline.error), **shared}, 503
-    manifest = pipeline.answerer.retriever.index.manifest
-    return {"status": "ready", "reason": f"{manifest['passages']} passages, model {manifest['model']}", **shared}
+    manifest = answerer.retriever.index.manifest
+    reason = f"{manifest['passages']} passages from {len(manifest['documents'])} document(s), model {manifest['model']}"
+    return {"status": "ready", "reason": reason, "corpus_version": manifest.get("corpus_version", 1), **shared}

@@ -94,5 +94,7 @@ class ErrorResponse(BaseModel):
 class Health(BaseModel):
     status: str
     reason: str | None = None
+    # The corpus version the index serves (1 when built, one more at each add or remove).
+    corpus_version: int | None = None
     # With QA_DATABASE_URL: "ok", or what keeps ratings and Slack's event ids from being stored.
     database: str | None = None
