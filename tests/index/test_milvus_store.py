@@ -1,0 +1,99 @@
+"""The index in Milvus (real Milvus Lite, real model): the answers of FAISS, and every failure a 503 with why."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.gunicorn import free_port
+from index.milvus_retriever import MilvusRetriever
+from index.milvus_store import MilvusStore
+from service import create_app
+
+from .conftest import MilvusServer
+
+QUESTIONS = [
+    "How did El Bali try to escape?",
+    "Where were the Kalashnikovs originally purchased?",
+    "Why did the police raid the apartment?",
+    "Who is Virginie Taelman?",
+    "Where did El Bali grow up?",
+]
+
+
+@pytest.mark.parametrize("lexical", ["server", "local"])
+def test_milvus_ranks_as_faiss(milvus_db, encoder, retriever, lexical):
+    """Same candidates, same shared ranking: the same passages in the same order, with the same scores."""
+    milvus = MilvusRetriever(encoder, MilvusStore(milvus_db.uri), milvus_db.corpus, lexical=lexical)
+    assert (milvus.token_idf == retriever.index.token_idf).all()
+    assert milvus.lede is not None and retriever.lede is not None
+    assert milvus.lede.lede_terms == retriever.lede.lede_terms and milvus.lede.names == retriever.lede.names
+    for question in QUESTIONS:
+        ours, theirs = milvus.search(question, top_k=3), retriever.search(question, top_k=3)
+        assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits]
+        assert [h.sentence for h in ours.hits] == [h.sentence for h in theirs.hits]
+        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits], abs=1e-3)
+        first = theirs.hits[0].passage
+        assert milvus.uncovered_share(ours.query_tokens, first, 0.5) == pytest.approx(
+            retriever.uncovered_share(theirs.query_tokens, first, 0.5), abs=1e-6
+        )
+
+
+def _app(index_dir, corpus, uri):
+    return create_app(
+        {
+            "TESTING": True,
+            "INDEX_DIR": str(index_dir),
+            "CORPUS_DIR": str(corpus),
+            "VECTOR_STORE": "milvus",
+            "MILVUS_URI": uri,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+
+
+def test_readyz_reports_the_corpus_version_milvus_serves(milvus_db, index_dir):
+    client = _app(index_dir, milvus_db.corpus, milvus_db.uri).test_client()
+    ready = client.get("/readyz").get_json()
+    assert (
+        ready["status"] == "ready" and ready["corpus_version"] == MilvusStore(milvus_db.uri).corpus()["corpus_version"]
+    )
+    answer = client.post("/api/ask", json={"question": "How did El Bali try to escape?"}).get_json()
+    assert "window" in answer["answer"]
+
+
+def test_unreachable_milvus_gives_503_with_the_reason(index_dir, corpus_dir):
+    client = _app(index_dir, corpus_dir, f"http://127.0.0.1:{free_port()}").test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "cannot be reached" in ready.get_json()["reason"]
+    error = client.post("/api/ask", json={"question": "Who is El Bali?"}).get_json()["error"]
+    assert error["code"] == "engine_unavailable" and "Traceback" not in error["message"]
+
+
+def test_milvus_holding_another_models_vectors_gives_503(tmp_path, milvus_db, index_dir):
+    """A cluster shared with another service, or rebuilt with other weights, is refused by the model checksum."""
+    server = MilvusServer(tmp_path / "milvus")
+    try:
+        store = MilvusStore(server.uri)
+        store.create(4)
+        store.write_corpus({**MilvusStore(milvus_db.uri).corpus(), "model_checksum": "0" * 64, "model": "other"})
+        ready = _app(index_dir, milvus_db.corpus, server.uri).test_client().get("/readyz")
+        assert ready.status_code == 503 and "holds vectors of model 'other'" in ready.get_json()["reason"]
+    finally:
+        server.stop()
+
+
+def test_milvus_lite_server_serves_and_its_loss_is_a_503(tmp_path, milvus_db, index_dir, encoder, monkeypatch):
+    """Several workers share `milvus-lite server`; when it stops, readiness says so within a second's check."""
+    from index.milvus_archive import milvus_build
+    from qa.pipeline import Pipeline
+
+    server = MilvusServer(tmp_path / "milvus")
+    try:
+        milvus_build(milvus_db.corpus, MilvusStore(server.uri), encoder)
+        monkeypatch.setattr(Pipeline, "CHECK_EVERY", 0.0)
+        client = _app(index_dir, milvus_db.corpus, server.uri).test_client()
+        assert client.get("/readyz").get_json()["corpus_version"] == 1
+    finally:
+        server.stop()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and "Milvus" in ready.get_json()["reason"]
