@@ -33,6 +33,7 @@ def test_milvus_ranks_as_faiss(milvus_db, encoder, retriever, lexical):
         assert [h.sentence for h in ours.hits] == [h.sentence for h in theirs.hits]
         assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits], abs=1e-3)
         first = theirs.hits[0].passage
+        assert ours.query_tokens is not None and theirs.query_tokens is not None
         assert milvus.uncovered_share(ours.query_tokens, first, 0.5) == pytest.approx(
             retriever.uncovered_share(theirs.query_tokens, first, 0.5), abs=1e-6
         )
