@@ -8,7 +8,7 @@ from .corpus import Document, load_corpus
 from .encoder import Encoder, HashingEncoder, SentenceTransformerEncoder
 from .errors import CorpusError, IndexCorrupt, IndexError_, IndexMissing, IndexStale, ModelError
 from .fusion import Weights
-from .ranking import Hit, SearchResult
+from .ranking import Hit, Ranker, SearchResult
 from .retriever import Retriever
 from .store import Index, build_index, load_index
 
@@ -25,6 +25,7 @@ __all__ = [
     "IndexStale",
     "ModelError",
     "Passage",
+    "Ranker",
     "Retriever",
     "SearchResult",
     "Sentence",

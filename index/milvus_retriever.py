@@ -50,6 +50,8 @@ def _sort_key(passage_id: str) -> tuple[str, int, int]:
 class MilvusRetriever(Ranker):
     """Ranks passages held in Milvus for a query, with the same ranking as ``Retriever``."""
 
+    index: MilvusIndex
+
     def __init__(
         self,
         encoder: Encoder,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Self
+from typing import Protocol, Self
 
 import numpy as np
 
@@ -81,11 +82,31 @@ def segment_maxima(query_vectors: np.ndarray, tokens: np.ndarray, lengths: np.nd
     return maxima
 
 
-class Ranker:
-    """What every engine's retriever shares: the question cache, token weighting and the fused ranking."""
+class IndexInfo(Protocol):
+    """What the service reads of any engine's index: its manifest (corpus version, passages, build time)."""
+
+    @property
+    def manifest(self) -> dict: ...
+
+
+class Ranker(ABC):
+    """What every engine's retriever shares: the question cache, token weighting and the fused ranking.
+
+    The answerer, abstention and follow-ups take any ``Ranker``: each engine gives ``search`` and
+    ``uncovered_share`` over its own storage, and ``index.manifest``.
+    """
 
     encoder: Encoder
     token_idf: np.ndarray
+    index: IndexInfo
+
+    @abstractmethod
+    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first."""
+
+    @abstractmethod
+    def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
+        """The share of the question's content that nothing in ``passage`` matches above cosine ``tau``."""
 
     def _init_ranking(
         self, encoder: Encoder, token_idf: np.ndarray, lede: LedePrior | None, weights: Weights | None,

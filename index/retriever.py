@@ -24,6 +24,8 @@ FULL_SCAN_TOKENS = 200_000
 class Retriever(Ranker):
     """Ranks passages of an ``Index`` for a query, embedding it once with ``encoder``."""
 
+    index: Index
+
     def __init__(
         self,
         encoder: Encoder,

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index import Retriever, SearchResult, Sentence
+from index import Ranker, SearchResult, Sentence
 
 from .models import Declined
 from .question import Kind, analyse
@@ -58,7 +58,7 @@ class Abstention:
     rescue_share: float = 0.3
 
     def judge(
-        self, question: str, retriever: Retriever, result: SearchResult, answer: Sequence[Sentence]
+        self, question: str, retriever: Ranker, result: SearchResult, answer: Sequence[Sentence]
     ) -> Declined | None:
         """None when the first hit answers ``question`` (``answer`` its sentences), else why it does not."""
         if not result.hits or result.query_tokens is None:

@@ -9,7 +9,7 @@ from typing import Literal
 
 import numpy as np
 
-from index import Hit, Passage, Retriever, Sentence
+from index import Hit, Passage, Ranker, Sentence
 from index.words import is_fragment
 
 from .abstention import Abstention
@@ -49,7 +49,7 @@ class AnswerOptions:
 class Answerer:
     """Answers questions from the article with a retriever built once per process."""
 
-    retriever: Retriever
+    retriever: Ranker
     options: AnswerOptions = field(default_factory=AnswerOptions)
 
     def ask(self, question: str, history: list[dict] | None = None, top_k: int = TOP_K) -> Answer:

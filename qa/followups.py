@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from index import Hit, Retriever, SearchResult
+from index import Hit, Ranker, SearchResult
 from index.words import FUNCTION_WORDS
 
 _REFERRING = re.compile(
@@ -105,7 +105,7 @@ RRF_K = 60
 FUSION_DEPTH = 10
 
 
-def search_followup(retriever: Retriever, question: str, query: str, top_k: int) -> SearchResult:
+def search_followup(retriever: Ranker, question: str, query: str, top_k: int) -> SearchResult:
     """The passages for a follow-up: the rankings of ``query`` (with context) and ``question`` (alone), fused.
 
     "What does he say they have in common?" after "Who is the expert who follows young Belgians

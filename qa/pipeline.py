@@ -157,7 +157,7 @@ class MilvusSource:
             cache_size=int(self.settings["QUERY_CACHE_SIZE"]),
         )
         log.info("index ready: %d passages in Milvus at %s", retriever.index.manifest["passages"], self._store().uri)
-        return Answerer(retriever, self.options)  # type: ignore[arg-type]  # a retriever by duck typing
+        return Answerer(retriever, self.options)
 
 
 def build_pipeline(settings: Mapping[str, Any], retriever: Retriever | None = None) -> Pipeline:
