@@ -13,6 +13,7 @@ from .lede import LedePrior
 from .lexical import LexicalIndex
 from .ranking import CANDIDATES, Candidates, Hit, Ranker, SearchResult, segment_maxima
 from .store import Index
+from .token_product import TokenProduct
 from .words import is_fragment, name_terms
 
 __all__ = ["CANDIDATES", "FULL_SCAN_TOKENS", "Hit", "Retriever", "SearchResult"]
@@ -54,9 +55,8 @@ class Retriever(Ranker):
         self.every_passage = np.arange(len(self.passages)) if len(self.passages) <= CANDIDATES else None
         self.all_sentences = np.arange(len(self.sentences))
         if self.full_scan:
-            # Stored transposed and contiguous: ``query @ tokens_t`` runs about twice as fast as
-            # ``query @ tokens.T`` on the row-major array (1.0 vs 1.9 ms for 12 x 6,400 here).
-            self.token_vectors_t = np.ascontiguousarray(index.token_vectors.T, dtype=np.float32)
+            # One product against every token, by ONNX Runtime: four times numpy's speed (token_product.py).
+            self.token_product = TokenProduct(index.token_vectors)
         else:
             self.token_vectors = index.token_vectors.astype(np.float32)
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
@@ -128,7 +128,9 @@ class Retriever(Ranker):
         start, end = offsets[first], offsets[first + self.sentence_counts[p]]
         if end <= start:
             return 1.0
-        tokens = self.token_vectors_t[:, start:end] if self.full_scan else self.token_vectors[start:end].T
+        # The stored float16 rows widened: the same values the product uses, for a passage's ~130 tokens.
+        rows = self.index.token_vectors[start:end] if self.full_scan else self.token_vectors[start:end]
+        tokens = rows.astype(np.float32).T
         return self._uncovered(query_tokens, tokens, tau)
 
     def _candidates(self, qvec: np.ndarray, lexical: np.ndarray) -> np.ndarray:
@@ -154,7 +156,7 @@ class Retriever(Ranker):
             rows = np.concatenate([np.arange(s, e) for s, e in spans])
             return segment_maxima(query_vectors, self.token_vectors[rows], lengths)
         # Small corpus: one product against every token beats gathering the candidates' rows.
-        sims = query_vectors @ self.token_vectors_t
+        sims = self.token_product(query_vectors)
         maxima = np.maximum.reduceat(sims, self.sentence_starts, axis=1)
         if len(sent_rows) == len(self.sentences):  # every sentence, in order
             maxima[:, self.empty_sentences] = 0.0
