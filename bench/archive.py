@@ -14,12 +14,14 @@ the archive's effect on the right passage coming first is read off one table.
 ``--passages N`` takes a mix of whole documents from every source until about N paragraphs
 (a quick run: ``--passages 2000``); ``--reuse`` keeps an index already built for that corpus.
 The engine is passed to the build and the server through their settings (``QA_VECTOR_STORE``,
-``QA_MILVUS_URI``), so the Milvus engine runs here once the service has that setting.
+``QA_MILVUS_URI``); with ``--engine milvus`` a ``milvus-lite server`` on a loopback port holds the
+index (its data in the index folder, so ``--reuse`` finds it) and its memory is reported too.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
@@ -33,11 +35,12 @@ from pathlib import Path
 
 from index.corpus import corpus_checksum
 from index.errors import IndexError_
+from index.milvus_store import MilvusStore
 from index.store import read_manifest
-from qa.settings import SETTINGS
 
 from .archive_corpus import ARTICLE, build_corpus
 from .gunicorn import Gunicorn, memory_kib, process_tree
+from .milvus import MilvusLiteServer
 from .serve import LUA, questions, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,24 +50,16 @@ SCORE = SHARED / "eval" / "score.py"
 QUESTION_SETS = {"dev": SHARED / "eval", "extra": ROOT / "eval" / "extra", "natural": SHARED / "eval-natural"}
 METRICS = ("hit@1", "hit@3", "mrr", "answer", "conv_hit@3", "abstain_oos", "false_abstain")
 MILVUS_NOTE = (
-    "Milvus Lite is an embedded engine meant for tests: these figures say nothing about a Milvus cluster, "
-    "and nothing about one is to be extrapolated from them."
+    "Milvus Lite is a pure-Python engine meant for tests (here as `milvus-lite server`): these figures say "
+    "nothing about a Milvus cluster, and nothing about one is to be extrapolated from them."
 )
 
 
-def engine_env(engine: str, index_dir: Path) -> dict[str, str]:
-    """The settings that select ``engine`` for the build and the server.
-
-    The service refuses a ``QA_`` variable that names no setting, so the engine's settings are set
-    only once the service knows them; until then FAISS, the only engine, needs none.
-    """
-    if "QA_VECTOR_STORE" not in {s.variable for s in SETTINGS}:
-        if engine != "faiss":
-            raise SystemExit(f"error: the {engine} engine is not available yet (no QA_VECTOR_STORE setting)")
-        return {}
+def engine_env(engine: str, milvus: MilvusLiteServer | None) -> dict[str, str]:
+    """The settings that select ``engine`` for the build and the server."""
     env = {"QA_VECTOR_STORE": engine}
-    if engine == "milvus":
-        env["QA_MILVUS_URI"] = str(index_dir / "milvus.db")
+    if milvus is not None:
+        env["QA_MILVUS_URI"] = milvus.uri
     return env
 
 
@@ -103,17 +98,25 @@ def build(corpus: Path, index_dir: Path, env: dict[str, str]) -> dict:
         env={**os.environ, "HF_HUB_OFFLINE": "1", **env},
         check=True,
     )
-    manifest = read_manifest(index_dir)
+    manifest = engine_manifest(index_dir, env)
     manifest["wall_seconds"] = round(time.perf_counter() - started, 1)
     manifest["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
     return manifest
 
 
-def reusable(index_dir: Path, corpus: Path) -> dict | None:
-    """The manifest of an index already built in ``index_dir`` for ``corpus``, or None."""
+def engine_manifest(index_dir: Path, env: dict[str, str]) -> dict:
+    """The index's manifest: ``manifest.json`` for FAISS, the corpus record for Milvus."""
+    if env.get("QA_VECTOR_STORE") == "milvus":
+        record = MilvusStore(env["QA_MILVUS_URI"]).corpus()
+        return {**record, "documents": list(record.get("documents", {})), "index_type": "Milvus FLAT (IP)"}
+    return read_manifest(index_dir)
+
+
+def reusable(index_dir: Path, corpus: Path, env: dict[str, str]) -> dict | None:
+    """The manifest of an index already built for ``corpus`` (in ``index_dir`` or in Milvus), or None."""
     try:
-        manifest = read_manifest(index_dir)
-    except IndexError_:
+        manifest = engine_manifest(index_dir, env)
+    except (IndexError_, KeyError):
         return None
     return manifest if manifest.get("corpus_checksum") == corpus_checksum(corpus) else None
 
@@ -167,13 +170,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     name = f"{args.engine}-{args.passages}" if args.passages else args.engine
     index_dir = WORK / f"index-{name}"
-    env = engine_env(args.engine, index_dir)
     full = WORK / "corpus"
     if not (full / "verviers-raid.txt").exists():
         build_corpus(full, WORK / "cache")
     corpus = sample_corpus(full, WORK / f"corpus-{args.passages}", args.passages) if args.passages else full
+    index_dir.mkdir(parents=True, exist_ok=True)
+    # Milvus Lite in server mode, its data beside the ONNX graph the build writes: two workers share it.
+    with contextlib.ExitStack() as stack:
+        milvus = stack.enter_context(MilvusLiteServer(index_dir / "milvus")) if args.engine == "milvus" else None
+        return run(args, index_dir, corpus, engine_env(args.engine, milvus), milvus)
 
-    manifest = reusable(index_dir, corpus) if args.reuse else None
+
+def run(
+    args: argparse.Namespace, index_dir: Path, corpus: Path, env: dict[str, str], milvus: MilvusLiteServer | None
+) -> int:
+    """Build (or reuse), serve, load and score; print the report."""
+    manifest = reusable(index_dir, corpus, env) if args.reuse else None
     if manifest is None:
         print(f"building the index of {corpus} into {index_dir} ...", flush=True)
         manifest = build(corpus, index_dir, env)
@@ -193,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         ready = server.wait_ready(timeout=900)
         wrk(server.url, script, 2, 5)  # warm-up: both workers have answered before anything is measured
         memory = {pid: memory_kib(pid) for pid in process_tree(server.proc.pid)}
+        engine_kib = milvus.rss_kib() if milvus is not None else 0
         for c in levels:
             latency[c] = wrk(server.url, script, c, args.duration)
         scores["archive"] = {k: score(server.url, path) for k, path in QUESTION_SETS.items()}
@@ -206,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             scores["article"] = {k: score(article.url, path) for k, path in QUESTION_SETS.items()}
         finally:
             article.stop()
-    report(args, manifest, sizes, ready, memory, latency, scores)
+    report(args, manifest, sizes, ready, memory, latency, scores, engine_kib)
     return 0
 
 
@@ -218,6 +231,7 @@ def report(
     memory: dict[int, tuple[int, int]],
     latency: dict[int, dict],
     scores: dict[str, dict[str, dict]],
+    engine_kib: int = 0,
 ) -> None:
     """The figures as Markdown, ready for docs/scaling.md."""
     print(
@@ -240,7 +254,9 @@ def report(
     each = "; ".join(f"RSS {rss / 1024:,.0f} MB, PSS {pss / 1024:,.0f} MB" for rss, pss in workers)
     print(
         f"Start to ready: {ready:.1f} s. Memory after warm-up: each worker {each}; "
-        f"master RSS {master[0] / 1024:,.0f} MB.\n"
+        f"master RSS {master[0] / 1024:,.0f} MB"
+        + (f"; the milvus-lite server RSS {engine_kib / 1024:,.0f} MB" if engine_kib else "")
+        + ".\n"
     )
     print("| load | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
     for c, r in latency.items():
