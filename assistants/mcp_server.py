@@ -21,21 +21,20 @@ import argparse
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import uvicorn
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
-from mcp.server.mcpserver.resources import TextResource
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
+from mcp.types import Resource as MCPResource
 from pydantic import AfterValidator, BaseModel, Field
 from starlette.applications import Starlette
 from threadpoolctl import threadpool_limits
 
-from index import CorpusError, Document, IndexError_, load_corpus
+from index import Document, IndexError_
 from qa.answers import Answerer, cited_passage
 from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K, not_blank
 from qa.models import Answer, CitedPassage, Declined, Turn
@@ -196,21 +195,55 @@ def document_text(doc: Document, base_url: str) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+class ArticleServer(MCPServer):
+    """An MCP server whose document resources are those of the moment: one listed per document it answers from.
+
+    The corpus grows while the server runs (``python -m index add``), so the documents are asked of
+    ``documents`` (the pipeline's) at each listing and each read, never fixed when the server is built.
+    """
+
+    def __init__(self, documents: Callable[[], Mapping[str, Document]], **settings: Any) -> None:
+        super().__init__(**settings)
+        self.documents = documents
+
+    async def list_resources(self) -> list[MCPResource]:
+        """The fixed resources (the list of documents), then one per document."""
+        return [
+            *await super().list_resources(),
+            *(
+                MCPResource(
+                    uri=f"{DOCUMENTS_URI}/{doc.id}",
+                    name=doc.id,
+                    title=doc.title,
+                    description=f"The whole text of “{doc.title}”, each paragraph numbered [pN] as citations cite it.",
+                    mime_type="text/markdown",
+                )
+                for doc in self.documents().values()
+            ),
+        ]
+
+
 def build_mcp_server(
     pipeline: Pipeline,
-    documents: Mapping[str, Document],
     public_url: str,
     threshold: float,
     on_answer: Callable[[Answer], None] | None = None,
 ) -> MCPServer:
-    """The MCP server over ``pipeline``: its tools, and the ``documents`` as resources; links point at ``public_url``.
+    """The MCP server over ``pipeline``: its tools, and its documents as resources; links point at ``public_url``.
 
     ``threshold`` is the abstention threshold (``ABSTAIN_THRESHOLD``): below it a search matches nothing.
-    ``on_answer`` is told of each answer (the web app counts them in its metrics).
+    ``on_answer`` is told of each answer (the web app counts them in its metrics). The documents are the
+    pipeline's, read at each request (they follow the corpus version); the summary in the instructions and
+    tool descriptions is of the documents there at start.
     """
-    summary = corpus_summary(list(documents.values()))
-    server: MCPServer = MCPServer(
-        SERVER_NAME,
+
+    def documents() -> Mapping[str, Document]:
+        return pipeline.documents
+
+    summary = corpus_summary(list(documents().values()))
+    server = ArticleServer(
+        documents,
+        name=SERVER_NAME,
         title="Ask the Verviers article",
         description="Question answering over one news article, with citations to its paragraphs.",
         instructions=(
@@ -291,42 +324,40 @@ def build_mcp_server(
         annotations=read_only,
     )
 
-    server.add_resource(
-        TextResource(
-            uri=DOCUMENTS_URI,
-            name="documents",
-            title="The documents",
-            description="The documents the answers come from: id, title, byline, paragraph count, resource and link.",
-            mime_type="application/json",
-            text=json.dumps(
-                [
-                    {
-                        "id": doc.id,
-                        "title": doc.title,
-                        "byline": doc.metadata.get("byline"),
-                        "publisher": doc.metadata.get("publisher"),
-                        "paragraphs": len(doc.paragraphs),
-                        "resource": f"{DOCUMENTS_URI}/{doc.id}",
-                        "url": document_url(public_url, doc.id),
-                    }
-                    for doc in documents.values()
-                ],
-                ensure_ascii=False,
-                indent=2,
-            ),
-        )
+    @server.resource(
+        DOCUMENTS_URI,
+        name="documents",
+        title="The documents",
+        description="The documents the answers come from: id, title, byline, paragraph count, resource and link.",
+        mime_type="application/json",
     )
-    for doc in documents.values():
-        server.add_resource(
-            TextResource(
-                uri=f"{DOCUMENTS_URI}/{doc.id}",
-                name=doc.id,
-                title=doc.title,
-                description=f"The whole text of “{doc.title}”, each paragraph numbered [pN] as citations number it.",
-                mime_type="text/markdown",
-                text=document_text(doc, public_url),
-            )
-        )
+    def documents_resource() -> str:
+        listing = [
+            {
+                "id": doc.id,
+                "title": doc.title,
+                "byline": doc.metadata.get("byline"),
+                "publisher": doc.metadata.get("publisher"),
+                "paragraphs": len(doc.paragraphs),
+                "resource": f"{DOCUMENTS_URI}/{doc.id}",
+                "url": document_url(public_url, doc.id),
+            }
+            for doc in documents().values()
+        ]
+        return json.dumps(listing, ensure_ascii=False, indent=2)
+
+    @server.resource(
+        DOCUMENTS_URI + "/{document}",
+        name="document",
+        title="A document",
+        description="The whole text of a document, each paragraph numbered [pN] as citations number it.",
+        mime_type="text/markdown",
+    )
+    def document_resource(document: str) -> str:
+        doc = documents().get(document)
+        if doc is None:
+            raise ResourceNotFoundError(f"No document called {document!r}.")
+        return document_text(doc, public_url)
 
     @server.resource(
         DOCUMENTS_URI + "/{document}/paragraphs/{paragraph}",
@@ -336,7 +367,7 @@ def build_mcp_server(
         mime_type="text/markdown",
     )
     def paragraph_resource(document: str, paragraph: str) -> str:
-        doc = documents.get(document)
+        doc = documents().get(document)
         numbers = {p.number: p for p in doc.paragraphs} if doc else {}
         if doc is None or not paragraph.isdigit() or int(paragraph) not in numbers:
             raise ResourceNotFoundError(f"No paragraph {paragraph} in a document called {document!r}.")
@@ -377,19 +408,8 @@ def transport_security(public_url: str) -> TransportSecuritySettings:
 
 
 def from_settings(settings: Mapping[str, Any]) -> MCPServer:
-    """The MCP server as the app would build it: the pipeline and the corpus from ``settings``."""
-    pipeline = build_pipeline(settings)
-    documents = {doc.id: doc for doc in load_corpus_or_none(settings["CORPUS_DIR"])}
-    return build_mcp_server(pipeline, documents, settings["PUBLIC_URL"], float(settings["ABSTAIN_THRESHOLD"]))
-
-
-def load_corpus_or_none(corpus_dir: str) -> list[Document]:
-    """The corpus, or none (logged) when it cannot be read: the index then reports why it is not ready."""
-    try:
-        return load_corpus(Path(corpus_dir))
-    except CorpusError as exc:
-        log.error("corpus not readable for the MCP resources: %s", exc)
-        return []
+    """The MCP server as the app would build it: the pipeline (and its documents) from ``settings``."""
+    return build_mcp_server(build_pipeline(settings), settings["PUBLIC_URL"], float(settings["ABSTAIN_THRESHOLD"]))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

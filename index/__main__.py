@@ -13,10 +13,13 @@ from qa.settings import SettingError, load_settings
 from .archive import faiss_add, faiss_remove
 from .encoder import SentenceTransformerEncoder
 from .errors import IndexError_
-from .milvus_archive import check_record, milvus_add, milvus_build, milvus_remove
+from .milvus_archive import check_record, in_step, milvus_add, milvus_build, milvus_remove
 from .milvus_store import MilvusStore
 from .onnx_encoder import ONNX_FILE, export_onnx
 from .store import build_index, load_index, read_manifest
+
+# In Milvus mode the corpus lives in Milvus; a local folder is only mirrored while it holds the same corpus.
+_NOT_MIRRORED = "left as it is (it does not hold the corpus in Milvus; `python -m index info` shows that one)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,17 +53,21 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         encoder = SentenceTransformerEncoder(Path(args.model) if args.model else None)
         if args.command in ("add", "remove"):
+            note = ""
             if store is not None:
                 change = milvus_add if args.command == "add" else milvus_remove
-                manifest = change(corpus, store, encoder, args.target)
+                mirrored = in_step(corpus, store.corpus())
+                manifest = change(store, encoder, args.target, corpus)
+                note = f"\ncorpus folder {corpus}: " + ("changed too" if mirrored else _NOT_MIRRORED)
             else:
                 manifest = (faiss_add if args.command == "add" else faiss_remove)(corpus, out, encoder, args.target)
-            print(f"{args.command}: {args.target}; corpus version {manifest['corpus_version']}, {_summary(manifest)}")
+            version = manifest["corpus_version"]
+            print(f"{args.command}: {args.target}; corpus version {version}, {_summary(manifest)}{note}")
             return 0
         if args.command == "check" or args.if_missing:
             try:
                 if store is not None:
-                    check_record(store.corpus(), store.uri, corpus, encoder)
+                    check_record(store.corpus(), store.uri, encoder)
                 else:
                     load_index(out, corpus, encoder)
                 print(f"index in {store.uri if store else out} is up to date")

@@ -1,9 +1,12 @@
 """A growing archive: add, replace or remove one document without re-encoding the others.
 
-The corpus folder and the index always describe the same documents: ``add`` copies the file
-(and its ``<stem>.json`` metadata) into the corpus folder, ``remove`` deletes it there, and both
-write the index for the new set with the corpus version one higher. Only the added document is
-encoded; every other document's vectors, token vectors and token ids are reused as stored.
+With FAISS the corpus folder and the index always describe the same documents: ``add`` copies the
+file (and its ``<stem>.json`` metadata) into the corpus folder, ``remove`` deletes it there, and both
+write the index for the new set with the corpus version one higher. (With Milvus the corpus is kept
+in Milvus, and a folder only mirrors it: ``milvus_archive.py``.) The corpus is handled as its files
+by name (``with_document``, ``without_document``), whether they come from a folder or from Milvus.
+Only the added document is encoded; every other document's vectors, token vectors and token ids
+are reused as stored.
 
 The order is what keeps a running worker consistent: the document is read and encoded first (a
 text that fails to load raises ``CorpusError`` and changes nothing), the new index is written
@@ -42,9 +45,9 @@ def read_new_document(path: Path) -> Document:
     return document
 
 
-def files_after_add(corpus_dir: Path, path: Path) -> dict[str, bytes]:
-    """The corpus folder's files once ``path`` (and its metadata beside it) is copied in."""
-    files = corpus_files(corpus_dir)
+def with_document(files: dict[str, bytes], path: Path) -> dict[str, bytes]:
+    """The corpus ``files`` (by name) once ``path`` (and its metadata beside it) is added or replaces its namesake."""
+    files = dict(files)
     files.pop(f"{path.stem}.json", None)  # a replaced document's old metadata goes with it
     files[path.name] = path.read_bytes()
     meta = path.with_suffix(".json")
@@ -53,16 +56,18 @@ def files_after_add(corpus_dir: Path, path: Path) -> dict[str, bytes]:
     return files
 
 
-def files_after_remove(corpus_dir: Path, document: str) -> dict[str, bytes]:
-    """The corpus folder's files once ``document`` is removed; CorpusError when it is not there or is the last."""
-    files = corpus_files(corpus_dir)
+def without_document(files: dict[str, bytes], document: str, where: str) -> dict[str, bytes]:
+    """The corpus ``files`` once ``document`` is removed; CorpusError when it is not there (``where``) or the last."""
     if f"{document}.txt" not in files:
-        raise CorpusError(f"No document {document!r} in {corpus_dir}.", "`python -m index info` lists them.")
+        raise CorpusError(f"No document {document!r} in {where}.", "`python -m index info` lists them.")
     if sum(name.endswith(".txt") for name in files) == 1:
         raise CorpusError(f"{document!r} is the only document.", "An index needs at least one; add another first.")
-    files.pop(f"{document}.txt")
-    files.pop(f"{document}.json", None)
-    return files
+    return {name: data for name, data in files.items() if name not in (f"{document}.txt", f"{document}.json")}
+
+
+def files_of(files: dict[str, bytes], document: str) -> dict[str, bytes]:
+    """``document``'s own files among ``files``: its text and its metadata, if any."""
+    return {name: files[name] for name in (f"{document}.txt", f"{document}.json") if name in files}
 
 
 def apply_files(corpus_dir: Path, files: dict[str, bytes]) -> None:
@@ -102,14 +107,14 @@ def faiss_add(corpus_dir: Path, index_dir: Path, encoder: Encoder, path: Path) -
     index = load_index(index_dir, corpus_dir, encoder)
     parts = stored_parts(index)
     parts[document.id] = encode([document], encoder, int(index.manifest.get("max_words", 160)))
-    files = files_after_add(corpus_dir, Path(path))
+    files = with_document(corpus_files(corpus_dir), Path(path))
     return _faiss_write(corpus_dir, index_dir, encoder, index, parts, files, started)
 
 
 def faiss_remove(corpus_dir: Path, index_dir: Path, encoder: Encoder, document: str) -> dict:
     """Remove ``document`` from the index and the corpus folder, reusing every other document's rows."""
     started = time.perf_counter()
-    files = files_after_remove(corpus_dir, document)
+    files = without_document(corpus_files(corpus_dir), document, str(corpus_dir))
     index = load_index(index_dir, corpus_dir, encoder)
     parts = stored_parts(index)
     parts.pop(document, None)

@@ -171,22 +171,40 @@ def load_corpus(directory: Path) -> list[Document]:
 def load_document(path: Path) -> Document:
     """Load one ``*.txt`` document (and its ``<stem>.json`` metadata beside it, if any); CorpusError if unreadable."""
     path = Path(path)
+    meta_path = path.with_suffix(".json")
     try:
-        source = path.read_bytes().decode("utf-8")
+        text = path.read_bytes()
+        metadata = meta_path.read_bytes() if meta_path.exists() else None
     except OSError as exc:
         raise CorpusError(f"{path.name} cannot be read ({exc.strerror}).", "Check the path.") from None
+    return document_from_files(path.stem, text, metadata)
+
+
+def document_from_files(doc_id: str, text: bytes, metadata: bytes | None = None) -> Document:
+    """The document a ``<doc_id>.txt`` holding ``text`` (and a ``<doc_id>.json`` holding ``metadata``) loads as.
+
+    One reading for the corpus folder and for the sources an engine stores (Milvus), so both give
+    the same ``Document``; CorpusError when the text is not UTF-8 or the metadata not JSON.
+    """
+    try:
+        source = text.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CorpusError(
-            f"{path.name} is not UTF-8 text ({exc.reason} at byte {exc.start}).", "Re-save it as UTF-8."
+            f"{doc_id}.txt is not UTF-8 text ({exc.reason} at byte {exc.start}).", "Re-save it as UTF-8."
         ) from None
-    meta_path = path.with_suffix(".json")
-    metadata = {}
-    if meta_path.exists():
+    meta = {}
+    if metadata is not None:
         try:
-            metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+            meta = json.loads(metadata.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
-            raise CorpusError(f"{meta_path.name} is not valid JSON: {exc}.", "Fix or remove it.") from None
-    return parse_document(path.stem, source, metadata)
+            raise CorpusError(f"{doc_id}.json is not valid JSON: {exc}.", "Fix or remove it.") from None
+    return parse_document(doc_id, source, meta)
+
+
+def documents_from_files(files: dict[str, bytes]) -> list[Document]:
+    """Every document in ``files`` (a corpus's files by name, as ``corpus_files`` gives them), in file-name order."""
+    texts = sorted(name for name in files if name.endswith(".txt"))
+    return [document_from_files(name[:-4], files[name], files.get(f"{name[:-4]}.json")) for name in texts]
 
 
 def corpus_files(directory: Path) -> dict[str, bytes]:

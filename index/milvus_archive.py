@@ -1,5 +1,13 @@
 """Build, add to and remove from the index in Milvus; the same steps as ``archive.py`` for FAISS.
 
+Milvus holds the corpus as well as its index: each document's source files are stored with its
+rows (``MilvusStore.write_document``), and the corpus record's checksum is computed from them as
+``corpus_checksum`` computes a folder's. A worker therefore needs no corpus folder: what it
+serves, article pages included, is what is in Milvus. ``build`` reads a folder (the operator's
+input); ``add`` and ``remove`` change Milvus, and mirror the change into a local corpus folder
+only when that folder holds the same corpus as Milvus (``in_step``), so a later ``build`` from it
+gives the same index; a host whose folder differs (or has none) changes Milvus alone.
+
 Milvus has no transaction over several collections: a document's old rows are deleted and its
 new rows inserted, then the corpus record (version, checksum, documents) is written last. Workers
 refresh their corpus-wide statistics only when that record's version changes, so they never mix
@@ -11,64 +19,81 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .archive import apply_files, files_after_add, files_after_remove, read_new_document
-from .corpus import corpus_checksum, files_checksum, load_corpus
+from .archive import apply_files, files_of, read_new_document, with_document, without_document
+from .corpus import corpus_checksum, corpus_files, files_checksum, load_corpus
 from .encoded import encode
 from .encoder import Encoder
 from .errors import IndexStale
 from .milvus_store import FORMAT_VERSION, REBUILD, MilvusStore
 
 
-def check_record(record: dict, uri: str, corpus_dir: Path | None, encoder: Encoder) -> None:
-    """Refuse an index in Milvus built with another model, or from another corpus than the configured one."""
+def check_record(record: dict, uri: str, encoder: Encoder) -> None:
+    """Refuse an index in Milvus built with another model (the corpus it serves is the one stored with it)."""
     if record.get("model_checksum") != encoder.checksum or record.get("dimension") != encoder.dimension:
         raise IndexStale(
             f"Milvus at {uri} holds vectors of model {record.get('model')!r}, "
             f"not of the configured {encoder.name!r} (weights differ).",
             REBUILD,
         )
-    if corpus_dir is not None and record.get("corpus_checksum") != corpus_checksum(corpus_dir):
-        raise IndexStale(f"The corpus in {corpus_dir} differs from the one indexed in Milvus at {uri}.", REBUILD)
+
+
+def in_step(corpus_dir: Path | None, record: dict) -> bool:
+    """Whether ``corpus_dir`` holds the corpus the record describes (so an add or remove is mirrored there)."""
+    return (
+        corpus_dir is not None
+        and Path(corpus_dir).is_dir()
+        and corpus_checksum(corpus_dir) == record.get("corpus_checksum")
+    )
 
 
 def milvus_build(corpus_dir: Path, store: MilvusStore, encoder: Encoder, max_words: int = 160) -> dict:
-    """Load, cut, embed and write the whole corpus into Milvus (the collections are recreated)."""
+    """Load, cut, embed and write the whole corpus, its source files included, into Milvus (recreated)."""
     started = time.perf_counter()
     documents = load_corpus(Path(corpus_dir))
+    files = corpus_files(Path(corpus_dir))
     store.create(encoder.dimension)
     counts = {}
     for document in documents:
         part = encode([document], encoder, max_words)
-        store.write_document(document.id, part)
+        store.write_document(document.id, part, files_of(files, document.id))
         counts[document.id] = {"passages": len(part.passages), "sentences": part.sentence_count}
-    return _write_record(store, encoder, counts, corpus_checksum(Path(corpus_dir)), 1, max_words, started)
+    for name in sorted(set(files) - {n for doc in documents for n in files_of(files, doc.id)}):
+        store.write_files(name.rsplit(".", 1)[0], {name: files[name]})  # metadata with no text: in the checksum
+    return _write_record(store, encoder, counts, files_checksum(files), 1, max_words, started)
 
 
-def milvus_add(corpus_dir: Path, store: MilvusStore, encoder: Encoder, path: Path) -> dict:
-    """Add or replace the document in ``path``: encode it alone, swap its rows, copy it into the corpus folder."""
+def milvus_add(store: MilvusStore, encoder: Encoder, path: Path, corpus_dir: Path | None = None) -> dict:
+    """Add or replace the document in ``path``: encode it alone, swap its rows and sources.
+
+    The file is copied into ``corpus_dir`` too when that folder is in step with Milvus (``in_step``).
+    """
     started = time.perf_counter()
-    document = read_new_document(path)
+    document = read_new_document(Path(path))
     record = store.corpus()
-    check_record(record, store.uri, Path(corpus_dir), encoder)
+    check_record(record, store.uri, encoder)
     max_words = int(record.get("max_words", 160))
     part = encode([document], encoder, max_words)
-    files = files_after_add(Path(corpus_dir), Path(path))
+    files = with_document(store.sources(), Path(path))
+    mirror = in_step(corpus_dir, record)
     store.delete_document(document.id)
-    store.write_document(document.id, part)
-    apply_files(Path(corpus_dir), files)
+    store.write_document(document.id, part, files_of(files, document.id))
+    if mirror and corpus_dir is not None:
+        apply_files(Path(corpus_dir), files)
     counts = {**record["documents"], document.id: {"passages": len(part.passages), "sentences": part.sentence_count}}
     version = int(record["corpus_version"]) + 1
     return _write_record(store, encoder, counts, files_checksum(files), version, max_words, started)
 
 
-def milvus_remove(corpus_dir: Path, store: MilvusStore, encoder: Encoder, document: str) -> dict:
-    """Remove ``document``'s rows from Milvus and its file from the corpus folder."""
+def milvus_remove(store: MilvusStore, encoder: Encoder, document: str, corpus_dir: Path | None = None) -> dict:
+    """Remove ``document``'s rows and sources from Milvus (and from ``corpus_dir`` when it is in step)."""
     started = time.perf_counter()
-    files = files_after_remove(Path(corpus_dir), document)
     record = store.corpus()
-    check_record(record, store.uri, Path(corpus_dir), encoder)
+    check_record(record, store.uri, encoder)
+    files = without_document(store.sources(), document, f"Milvus at {store.uri}")
+    mirror = in_step(corpus_dir, record)
     store.delete_document(document)
-    apply_files(Path(corpus_dir), files)
+    if mirror and corpus_dir is not None:
+        apply_files(Path(corpus_dir), files)
     counts = {doc: n for doc, n in record["documents"].items() if doc != document}
     version = int(record["corpus_version"]) + 1
     return _write_record(store, encoder, counts, files_checksum(files), version, int(record["max_words"]), started)

@@ -14,7 +14,6 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -56,7 +55,6 @@ class MilvusRetriever(Ranker):
         self,
         encoder: Encoder,
         store: MilvusStore,
-        corpus_dir: Path | None = None,
         lexical: str = "server",
         weights: Weights | None = None,
         cache_size: int = 1024,
@@ -67,7 +65,7 @@ class MilvusRetriever(Ranker):
         self.store = store
         self.lexical = lexical
         record = store.corpus()
-        check_record(record, store.uri, corpus_dir, encoder)
+        check_record(record, store.uri, encoder)
         stats = store.stats()
         df = np.zeros(VOCABULARY_SIZE, dtype=np.int64)
         upper: set[str] = set()

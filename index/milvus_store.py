@@ -6,9 +6,12 @@ Three collections, every row keyed by its document so a document's rows are remo
   BM25 terms (an analysed VARCHAR with Milvus's BM25 function into a sparse field), and the
   passage as JSON (offsets, sentences, the token count of each sentence).
 * ``qa_sentences``: one row a sentence: its dense vector and BM25 terms, keyed ``<passage>#<n>``.
-* ``qa_blobs``: what has no vector of its own, as base64 text in chunks under Milvus's 65,535-byte
-  VARCHAR limit: each passage's token vectors (float16, late interaction), each document's share
-  of the corpus-wide statistics, and the corpus record (model checksum, corpus version, checksum).
+* ``qa_blobs``: what has no vector of its own, as text in chunks under Milvus's 65,535-byte
+  VARCHAR limit: each passage's token vectors (float16, late interaction) and each document's
+  source files (its ``.txt`` and ``.json`` metadata, as written), both base64; each document's share
+  of the corpus-wide statistics; and the corpus record (model checksum, corpus version, checksum).
+  The sources make Milvus the corpus a worker serves (its article pages too): no host needs a
+  corpus folder of its own, and the record's checksum is computed from them as from a folder.
   Milvus asks every collection for a vector field; this one carries a 2-d placeholder.
 
 Milvus Lite 3.2 has one FLOAT_VECTOR field a collection and no float16 or array-of-vector fields,
@@ -28,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from .chunking import Passage, Sentence
+from .corpus import Document, documents_from_files
 from .encoded import Encoded, sentence_df
 from .errors import EngineUnavailable, IndexMissing, IndexStale
 from .lede import lede_terms
@@ -39,9 +43,12 @@ log = logging.getLogger(__name__)
 PREFIX = "qa"
 PASSAGES, SENTENCES, BLOBS = f"{PREFIX}_passages", f"{PREFIX}_sentences", f"{PREFIX}_blobs"
 CORPUS_RECORD = "corpus"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the documents' source files are stored
 CHUNK_CHARS = 60_000  # under Milvus's 65,535-byte VARCHAR limit; base64 is ASCII, so chars are bytes
 TOKEN_BYTES_ROW = CHUNK_CHARS // 4 * 3  # raw bytes per chunk
+# A document's files as blob kinds. Sources are stored as base64 of their bytes, not as text: a UTF-8
+# character takes up to 4 bytes of the VARCHAR limit, and the bytes are what the checksum covers.
+FILE_KINDS = {".txt": "source", ".json": "metadata"}
 QUERY_LIMIT = 16_384  # Milvus's largest result window
 REBUILD = "Rebuild it with `python -m index build` (with QA_VECTOR_STORE=milvus)."
 
@@ -161,9 +168,9 @@ class MilvusStore:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def write_document(self, document: str, part: Encoded) -> DocumentStats:
-        """Insert one document's rows (its old rows must be deleted first); return its statistics."""
-        passages, sentences, blobs = [], [], []
+    def write_document(self, document: str, part: Encoded, files: Mapping[str, bytes]) -> DocumentStats:
+        """Insert one document's rows and its source ``files`` (its old rows must be deleted first); its statistics."""
+        passages, sentences, blobs = [], [], self._file_blobs(document, files)
         s = 0
         for i, passage in enumerate(part.passages):
             n = len(passage.sentences)
@@ -191,6 +198,21 @@ class MilvusStore:
             for k in range(0, len(rows), 500):
                 self._call("insert", name, rows[k : k + 500])
         return stats
+
+    def write_files(self, document: str, files: Mapping[str, bytes]) -> None:
+        """Insert files of the corpus with no document to index (a ``<stem>.json`` whose text is not there)."""
+        self._call("insert", BLOBS, self._file_blobs(document, files))
+
+    def _file_blobs(self, document: str, files: Mapping[str, bytes]) -> list[dict]:
+        blobs = []
+        for name, data in files.items():
+            stem, suffix = name.rsplit(".", 1)
+            if stem != document or f".{suffix}" not in FILE_KINDS:
+                raise ValueError(f"{name} is not a file of document {document!r}")
+            kind = FILE_KINDS[f".{suffix}"]
+            for j, chunk in enumerate(_chunks(_b64(data))):
+                blobs.append(self._blob(f"{kind}:{document}:{j}", document, "", kind, j, chunk))
+        return blobs
 
     def _row(self, key: str, document: str, passage: str, text: str, vector: np.ndarray, meta: dict) -> dict:
         # An empty terms field would give Milvus's BM25 function nothing to index: one space is no term.
@@ -235,6 +257,19 @@ class MilvusStore:
         return {
             doc: DocumentStats(**json.loads("".join(d for _, d in sorted(chunks)))) for doc, chunks in parts.items()
         }
+
+    def sources(self) -> dict[str, bytes]:
+        """The corpus's files by name, as stored (what ``corpus_files`` gives for a folder holding this corpus)."""
+        kinds = {kind: suffix for suffix, kind in FILE_KINDS.items()}
+        rows = self._query_all(BLOBS, f"kind in {json.dumps(list(kinds))}", ["document", "kind", "part", "data"])
+        parts: dict[str, list[tuple[int, str]]] = {}
+        for row in rows:
+            parts.setdefault(row["document"] + kinds[row["kind"]], []).append((int(row["part"]), row["data"]))
+        return {name: base64.b64decode("".join(d for _, d in sorted(chunks))) for name, chunks in sorted(parts.items())}
+
+    def documents(self) -> dict[str, Document]:
+        """Every document, by id, read from its stored sources as the corpus loader reads files."""
+        return {doc.id: doc for doc in documents_from_files(self.sources())}
 
     def _query_all(self, name: str, filter: str, fields: list[str]) -> Iterator[dict]:
         """Every row matching ``filter``, in batches (a corpus can hold more than one result window)."""

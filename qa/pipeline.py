@@ -9,14 +9,25 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
 import faiss
 
-from index import Encoder, IndexError_, IndexStale, ModelError, Retriever, SentenceTransformerEncoder, load_index
+from index import (
+    Document,
+    Encoder,
+    IndexError_,
+    IndexStale,
+    ModelError,
+    Retriever,
+    SentenceTransformerEncoder,
+    load_corpus,
+    load_index,
+)
 from index.encoder import default_model_dir
 from index.errors import EngineUnavailable
 from index.milvus_retriever import MilvusRetriever
@@ -32,13 +43,15 @@ log = logging.getLogger(__name__)
 
 
 class Pipeline:
-    """An answerer when the index is ready, else the reason it is not (reported as 503 by the service).
+    """An answerer when the index is ready, else the reason it is not (reported as 503 by the service),
+    and the documents it answers from (the article pages and MCP resources read them here).
 
     With a ``source`` it follows the index as it grows: at most once a second (``CHECK_EVERY``) it
     asks the source for the corpus version (FAISS: one stat() of the manifest; Milvus: one read of
-    the corpus record), and on a new version loads the new index and swaps the answerer, with no
-    restart. A new version that fails to load leaves the old one answering; an engine that stops
-    answering makes the pipeline unavailable (503 with the reason) until it is back.
+    the corpus record), and on a new version loads the new index and its documents and swaps both,
+    with no restart. A new version that fails to load leaves the old one answering; an engine that
+    stops answering makes the pipeline unavailable (503 with the reason) until it is back, while the
+    documents last loaded stay readable.
     """
 
     CHECK_EVERY = 1.0
@@ -49,8 +62,10 @@ class Pipeline:
         error: IndexError_ | None = None,
         source: IndexSource | None = None,
         version: object = None,
+        documents: Mapping[str, Document] | None = None,
     ) -> None:
         self._answerer = answerer
+        self._documents: Mapping[str, Document] = documents or {}
         self._error = error
         self._source = source
         self._version = version  # the source's version when ``answerer`` was loaded
@@ -66,6 +81,12 @@ class Pipeline:
     def error(self) -> IndexError_ | None:
         self._refresh()
         return self._error
+
+    @property
+    def documents(self) -> Mapping[str, Document]:
+        """The documents of the corpus version answering, by id (those last loaded while the index is unavailable)."""
+        self._refresh()
+        return self._documents
 
     def require(self) -> Answerer:
         """The answerer; raises the index error when there is none."""
@@ -89,13 +110,14 @@ class Pipeline:
                     self._error = None
                     return
                 answerer = source.load()
+                documents = source.documents()
             except IndexError_ as exc:
                 if self._answerer is None or isinstance(exc, EngineUnavailable):
                     self._error = exc  # nothing to answer with, or the engine itself is gone
                 log.error("index not refreshed: %s", exc)
                 return
             log.info("index refreshed: corpus version %s", answerer.retriever.index.manifest.get("corpus_version"))
-            self._answerer, self._version, self._error = answerer, version, None
+            self._answerer, self._documents, self._version, self._error = answerer, documents, version, None
         finally:
             self._lock.release()
 
@@ -106,6 +128,8 @@ class IndexSource(Protocol):
     def version(self) -> object: ...
 
     def load(self) -> Answerer: ...
+
+    def documents(self) -> dict[str, Document]: ...
 
 
 @dataclass
@@ -128,6 +152,10 @@ class FaissSource:
         log.info("index ready: %d passages from %s", index.manifest["passages"], self.settings["INDEX_DIR"])
         retriever = Retriever(self.encoder, index, cache_size=int(self.settings["QUERY_CACHE_SIZE"]))
         return Answerer(retriever, self.options)
+
+    def documents(self) -> dict[str, Document]:
+        """The corpus folder's documents, parsed as the index was built from them."""
+        return folder_documents(Path(self.settings["CORPUS_DIR"]))
 
 
 @dataclass
@@ -152,12 +180,15 @@ class MilvusSource:
         retriever = MilvusRetriever(
             self.encoder,
             self._store(),
-            Path(self.settings["CORPUS_DIR"]),
             lexical=str(self.settings["MILVUS_LEXICAL"]),
             cache_size=int(self.settings["QUERY_CACHE_SIZE"]),
         )
         log.info("index ready: %d passages in Milvus at %s", retriever.index.manifest["passages"], self._store().uri)
         return Answerer(retriever, self.options)
+
+    def documents(self) -> dict[str, Document]:
+        """The documents stored in Milvus with the index (no corpus folder is read)."""
+        return self._store().documents()
 
 
 def build_pipeline(settings: Mapping[str, Any], retriever: Retriever | None = None) -> Pipeline:
@@ -166,26 +197,46 @@ def build_pipeline(settings: Mapping[str, Any], retriever: Retriever | None = No
     A missing or unreadable model raises ``ModelError``: nothing could ever be answered, so the
     process should not start. A missing, stale or corrupt index, or an unreachable Milvus, leaves
     the process up, reporting 503 with the fix, since a rebuild (or Milvus coming back) repairs it.
-    ``retriever`` replaces the loading (tests).
+    ``retriever`` replaces the loading (tests); the documents are then the corpus folder's.
     """
     options = AnswerOptions(abstention=Abstention(threshold=float(settings["ABSTAIN_THRESHOLD"])))
+    milvus = settings.get("VECTOR_STORE", "faiss") == "milvus"
+    in_folder = partial(folder_documents, Path(settings["CORPUS_DIR"]))
     if retriever is not None:
-        return Pipeline(Answerer(retriever, options))
+        return Pipeline(Answerer(retriever, options), documents=_documents_or_none(in_folder))
     faiss.omp_set_num_threads(1)  # one core per worker; exact search over a small index needs no more
     source: IndexSource | None = None
     try:
         encoder = make_encoder(settings)
-        if settings.get("VECTOR_STORE", "faiss") == "milvus":
-            source = MilvusSource(settings, encoder, options)
-        else:
-            source = FaissSource(settings, encoder, options)
+        source = MilvusSource(settings, encoder, options) if milvus else FaissSource(settings, encoder, options)
         version = source.version()  # read before loading: a change during the load is seen at the next check
-        return Pipeline(source.load(), source=source, version=version)
+        return Pipeline(source.load(), source=source, version=version, documents=source.documents())
     except ModelError:
         raise
     except IndexError_ as exc:
         log.error("index not ready: %s", exc)
-        return Pipeline(error=exc, source=source)
+        # The pages still read the documents when only the index is wrong (missing, stale, another model):
+        # FAISS's from the folder; Milvus's from Milvus, unless it is unreachable (not asked twice).
+        documents = {}
+        if not milvus:
+            documents = _documents_or_none(in_folder)
+        elif source is not None and not isinstance(exc, EngineUnavailable):
+            documents = _documents_or_none(source.documents)
+        return Pipeline(error=exc, source=source, documents=documents)
+
+
+def folder_documents(corpus_dir: Path) -> dict[str, Document]:
+    """The corpus folder's documents by id, parsed as an index is built from them (CorpusError if unreadable)."""
+    return {doc.id: doc for doc in load_corpus(corpus_dir)}
+
+
+def _documents_or_none(read: Callable[[], dict[str, Document]]) -> dict[str, Document]:
+    """The documents ``read`` gives, or none (logged): the index then reports why it is not ready."""
+    try:
+        return read()
+    except IndexError_ as exc:
+        log.error("documents not readable: %s", exc)
+        return {}
 
 
 def model_dir(settings: Mapping[str, Any]) -> Path:

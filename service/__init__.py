@@ -28,7 +28,7 @@ from .limits import init_rate_limits
 from .mcp_http import init_mcp
 from .observability import configure_logging, init_observability
 from .openai_api import init_openai_api
-from .pages import load_documents, pages
+from .pages import pages
 from .security import register_security_headers
 from .slack import init_slack
 
@@ -71,7 +71,6 @@ def create_app(test_config: dict[str, Any] | None = None, retriever: Retriever |
     # is opened here, each worker connects on first use.
     app.extensions["databases"] = open_databases(app.config)
     app.extensions["feedback"] = FeedbackStore(app.extensions["databases"].feedback)
-    app.extensions["documents"] = load_documents(app.config["CORPUS_DIR"])  # once, for the article pages
     app.register_blueprint(pages)
     register_security_headers(app)
     app.register_api(api)

@@ -87,7 +87,6 @@ def init_mcp(app: Flask) -> None:
     """Serve the MCP server, over the app's own pipeline and documents, at /mcp."""
     server = build_mcp_server(
         app.extensions["qa"],
-        app.extensions["documents"],
         app.config["PUBLIC_URL"],
         float(app.config["ABSTAIN_THRESHOLD"]),
         on_answer=record_answer,

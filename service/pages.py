@@ -7,16 +7,14 @@ form is sent to /api/ask with fetch instead. Either way the server holds no conv
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
-from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
-from index import CorpusError, Document, IndexError_, load_corpus
+from index import Document, IndexError_
 from qa import limits
 from qa.feedback import FeedbackError
 from qa.models import CitedPassage
@@ -24,9 +22,8 @@ from qa.models import CitedPassage
 from .conversation import ConversationError, Exchange, ask_request, history, parse_exchanges, trim
 from .observability import record_answer
 from .schemas import FeedbackRequest
-from .state import get_answerer, get_feedback_store
+from .state import get_answerer, get_feedback_store, get_pipeline
 
-log = logging.getLogger(__name__)
 pages = Blueprint("pages", __name__)
 
 # Offered on an empty page: a newcomer's first questions, each one the article answers well.
@@ -40,21 +37,9 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _RATING = re.compile(r"^(\d{1,3}):(up|down)$")
 
 
-def load_documents(corpus_dir: str | Path) -> dict[str, Document]:
-    """The corpus documents by id, for the article pages; none (logged) when the corpus cannot be read.
-
-    An unreadable corpus also leaves the index unready, which /readyz reports; the pages then 404.
-    """
-    try:
-        return {doc.id: doc for doc in load_corpus(Path(corpus_dir))}
-    except CorpusError as exc:
-        log.error("corpus not readable for the article pages: %s", exc)
-        return {}
-
-
 def get_documents() -> Mapping[str, Document]:
-    """The corpus documents, loaded once in create_app, by id."""
-    return current_app.extensions["documents"]
+    """The documents of the corpus version the app answers from, by id (the pipeline follows it)."""
+    return get_pipeline().documents
 
 
 def render_chat(

@@ -84,7 +84,7 @@ class Declining:
 
 @pytest.mark.anyio
 async def test_mcp_gives_related_passages_apart_from_citations_and_says_they_do_not_answer():
-    server = build_mcp_server(Pipeline(answerer=cast(Any, Declining())), {}, BASE, threshold=0.34)
+    server = build_mcp_server(Pipeline(answerer=cast(Any, Declining())), BASE, threshold=0.34)
     async with Client(server) as client:
         result = await client.call_tool("ask_article", {"question": "What was the judge's name?"})
     data = result.structured_content

@@ -7,13 +7,20 @@ launched by the client, and the gunicorn app's /mcp.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
+from typing import Any
 
 import httpx2
 import pytest
 from mcp import Client, ClientSession
 from mcp.shared.exceptions import MCPError
 
+from assistants.mcp_server import build_mcp_server
 from index import load_corpus
+from index.corpus import parse_document
+from qa.pipeline import Pipeline
+
+from .conftest import STDIO_PUBLIC_URL
 
 pytestmark = pytest.mark.anyio
 
@@ -146,7 +153,10 @@ async def test_resources_give_each_document_with_its_paragraph_numbers(mcp_sessi
     text = (await session.read_resource("article://documents/verviers-raid")).contents[0].text
     assert all(f"[p{p.number}] {p.text}" in text for p in doc.paragraphs)
     templates = (await session.list_resource_templates()).resource_templates
-    assert [t.uri_template for t in templates] == ["article://documents/{document}/paragraphs/{paragraph}"]
+    assert [t.uri_template for t in templates] == [
+        "article://documents/{document}",
+        "article://documents/{document}/paragraphs/{paragraph}",
+    ]
     around = (await session.read_resource("article://documents/verviers-raid/paragraphs/6")).contents[0].text
     assert [line[:4] for line in around.splitlines() if line.startswith("[p")] == ["[p5]", "[p6]", "[p7]"]
 
@@ -161,8 +171,50 @@ async def test_resources_give_each_document_with_its_paragraph_numbers(mcp_sessi
 )
 async def test_an_unknown_resource_is_a_clear_error(mcp_session, uri):
     session, _ = mcp_session
-    with pytest.raises(MCPError, match=r"(?i)unknown resource|no paragraph"):
+    with pytest.raises(MCPError, match=r"(?i)no document|no paragraph"):
         await session.read_resource(uri)
+
+
+class GrowingCorpus:
+    """An index source whose corpus version moves on when a test says so, as ``python -m index add`` makes it."""
+
+    def __init__(self, documents: dict) -> None:
+        self.now, self.docs = 1, documents
+
+    def version(self) -> object:
+        return self.now
+
+    def load(self) -> Any:  # an answerer as far as a refresh reads it: these tests only read resources
+        return SimpleNamespace(retriever=SimpleNamespace(index=SimpleNamespace(manifest={"corpus_version": self.now})))
+
+    def documents(self) -> dict:
+        return dict(self.docs)
+
+
+async def test_document_resources_follow_the_corpus_version(corpus_dir, monkeypatch):
+    """A document added while the server runs is listed and read; a removed one is no longer found."""
+    monkeypatch.setattr(Pipeline, "CHECK_EVERY", 0.0)
+    (doc,) = load_corpus(corpus_dir)
+    gulls = parse_document("ostend-gulls", "Gulls Return\nOSTEND, Belgium — The gulls came back this spring.\n")
+    source = GrowingCorpus({doc.id: doc})
+    pipeline = Pipeline(source.load(), source=source, version=1, documents=source.documents())
+    server = build_mcp_server(pipeline, STDIO_PUBLIC_URL, threshold=0.34)
+
+    async def listed(client: Client) -> set[str]:
+        return {str(r.uri) for r in (await client.list_resources()).resources}
+
+    async with Client(server) as client:
+        assert await listed(client) == {"article://documents", "article://documents/verviers-raid"}
+        source.now, source.docs = 2, {doc.id: doc, gulls.id: gulls}
+        assert "article://documents/ostend-gulls" in await listed(client)
+        listing = json.loads((await client.read_resource("article://documents")).contents[0].text)  # type: ignore[union-attr]
+        assert [d["id"] for d in listing] == ["verviers-raid", "ostend-gulls"]
+        text = (await client.read_resource("article://documents/ostend-gulls")).contents[0].text  # type: ignore[union-attr]
+        assert "The gulls came back this spring." in text
+        source.now, source.docs = 3, {doc.id: doc}
+        with pytest.raises(MCPError, match="No document called 'ostend-gulls'"):
+            await client.read_resource("article://documents/ostend-gulls")
+        assert await listed(client) == {"article://documents", "article://documents/verviers-raid"}
 
 
 @pytest.mark.parametrize(

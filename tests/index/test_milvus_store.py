@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bench.gunicorn import free_port
+from index import load_corpus
+from index.corpus import corpus_files
 from index.milvus_retriever import MilvusRetriever
 from index.milvus_store import MilvusStore
+from index.store import read_manifest
 from service import create_app
 
 from .conftest import MilvusServer
@@ -23,7 +26,7 @@ QUESTIONS = [
 @pytest.mark.parametrize("lexical", ["server", "local"])
 def test_milvus_ranks_as_faiss(milvus_db, encoder, retriever, lexical):
     """Same candidates, same shared ranking: the same passages in the same order, with the same scores."""
-    milvus = MilvusRetriever(encoder, MilvusStore(milvus_db.uri), milvus_db.corpus, lexical=lexical)
+    milvus = MilvusRetriever(encoder, MilvusStore(milvus_db.uri), lexical=lexical)
     assert (milvus.token_idf == retriever.index.token_idf).all()
     assert milvus.lede is not None and retriever.lede is not None
     assert milvus.lede.lede_terms == retriever.lede.lede_terms and milvus.lede.names == retriever.lede.names
@@ -37,6 +40,30 @@ def test_milvus_ranks_as_faiss(milvus_db, encoder, retriever, lexical):
         assert milvus.uncovered_share(ours.query_tokens, first, 0.5) == pytest.approx(
             retriever.uncovered_share(theirs.query_tokens, first, 0.5), abs=1e-6
         )
+
+
+def test_milvus_holds_the_corpus_as_the_folder_has_it(milvus_db, index_dir):
+    """Sources stored with the index: the same files, the same Documents, the same checksum as FAISS's."""
+    store = MilvusStore(milvus_db.uri)
+    assert store.sources() == corpus_files(milvus_db.corpus)
+    assert store.documents() == {doc.id: doc for doc in load_corpus(milvus_db.corpus)}
+    assert store.corpus()["corpus_checksum"] == read_manifest(index_dir)["corpus_checksum"]
+
+
+def test_a_milvus_worker_needs_no_corpus_folder(milvus_db, index_dir, tmp_path):
+    """No folder, an empty one or another corpus: the worker serves the corpus in Milvus, pages included."""
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "unrelated.txt").write_text("Something else\nA sentence about something else.\n", encoding="utf-8")
+    for corpus in (tmp_path / "missing", tmp_path, other):
+        client = _app(index_dir, corpus, milvus_db.uri).test_client()
+        assert client.get("/readyz").status_code == 200
+        assert (
+            "window"
+            in client.post("/api/ask", json={"question": "How did El Bali try to escape?"}).get_json()["answer"]
+        )
+        assert client.get("/articles/verviers-raid").status_code == 200
+        assert client.get("/articles/unrelated").status_code == 404
 
 
 def _app(index_dir, corpus, uri):
@@ -68,6 +95,8 @@ def test_unreachable_milvus_gives_503_with_the_reason(index_dir, corpus_dir):
     assert ready.status_code == 503 and "cannot be reached" in ready.get_json()["reason"]
     error = client.post("/api/ask", json={"question": "Who is El Bali?"}).get_json()["error"]
     assert error["code"] == "engine_unavailable" and "Traceback" not in error["message"]
+    # The documents are in Milvus too: the chat page still renders, an article is not found, nothing fails.
+    assert client.get("/").status_code == 200 and client.get("/articles/verviers-raid").status_code == 404
 
 
 def test_milvus_holding_another_models_vectors_gives_503(tmp_path, milvus_db, index_dir):

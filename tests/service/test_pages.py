@@ -210,7 +210,7 @@ def exchange_html(html: str, turn: int) -> str:
 def test_declined_answer_offers_related_reading_only_when_the_article_covers_the_subject(
     web, page_app, monkeypatch, declined, shown
 ):
-    doc = page_app.extensions["documents"]["verviers-raid"]
+    doc = page_app.extensions["qa"].documents["verviers-raid"]
     related = paragraphs_as_passages(doc, *shown)
     monkeypatch.setattr(PAGES, "get_answerer", lambda: _Declines(declined, related))
     response = web.post("/", data={"question": "Which judge authorized the raid?"})
@@ -240,7 +240,7 @@ def test_declined_answer_offers_related_reading_only_when_the_article_covers_the
 
 
 def test_related_reading_travels_with_the_conversation(web, page_app, monkeypatch):
-    doc = page_app.extensions["documents"]["verviers-raid"]
+    doc = page_app.extensions["qa"].documents["verviers-raid"]
     monkeypatch.setattr(PAGES, "get_answerer", lambda: _Declines("not_in_article", paragraphs_as_passages(doc, 29, 32)))
     first = web.post("/", data={"question": "Which judge authorized the raid?"}).text
     monkeypatch.undo()
@@ -349,7 +349,7 @@ def test_unreadable_rating_is_refused_with_a_message(web, page_app, first_answer
 
 
 def test_article_page_has_an_anchor_per_paragraph(web, page_app):
-    doc = page_app.extensions["documents"]["verviers-raid"]
+    doc = page_app.extensions["qa"].documents["verviers-raid"]
     response = web.get("/articles/verviers-raid")
     assert response.status_code == 200
     page = parse(response.text)
@@ -359,7 +359,7 @@ def test_article_page_has_an_anchor_per_paragraph(web, page_app):
 
 
 def test_article_page_highlights_the_cited_sentence(web, page_app):
-    doc = page_app.extensions["documents"]["verviers-raid"]
+    doc = page_app.extensions["qa"].documents["verviers-raid"]
     paragraph = doc.paragraphs[6]
     start = paragraph.start + paragraph.text.index("Hearing the authorities")
     end = paragraph.end
