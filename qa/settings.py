@@ -82,7 +82,9 @@ def parse_bool(raw: object, name: str = "the value") -> bool:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("CORPUS_DIR", str(ROOT / "corpus"), "folder of `*.txt` documents"),
+    Setting(
+        "CORPUS_DIR", str(ROOT / "corpus"), "folder of `*.txt` documents (with Milvus only `index build` needs it)"
+    ),
     Setting("INDEX_DIR", str(ROOT / "index" / "data"), "where the index is built and read"),
     Setting(
         "MODEL_DIR",
