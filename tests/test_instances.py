@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from bench.gunicorn import ROOT
+from bench.milvus import MilvusLiteServer
 from qa.db import upgrade
 from tests.conftest import Server, wait_ready
-from tests.index.conftest import MilvusServer
 from tests.service.slack.test_slack import BOT_USER, PUBLIC_URL, QUIET, SECRET, TOKEN, FakeSlack, send_event
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ class Instance(Server):
 
 @pytest.fixture(scope="module")
 def milvus(tmp_path_factory):
-    srv = MilvusServer(tmp_path_factory.mktemp("milvus"))
+    srv = MilvusLiteServer(tmp_path_factory.mktemp("milvus"))
     try:
         yield srv
     finally:

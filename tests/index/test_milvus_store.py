@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bench.gunicorn import free_port
+from bench.milvus import MilvusLiteServer
 from index import load_corpus
 from index.corpus import corpus_files
 from index.milvus_retriever import MilvusRetriever
 from index.milvus_store import MilvusStore
 from index.store import read_manifest
 from service import create_app
-
-from .conftest import MilvusServer
 
 QUESTIONS = [
     "How did El Bali try to escape?",
@@ -101,7 +100,7 @@ def test_unreachable_milvus_gives_503_with_the_reason(index_dir, corpus_dir):
 
 def test_milvus_holding_another_models_vectors_gives_503(tmp_path, milvus_db, index_dir):
     """A cluster shared with another service, or rebuilt with other weights, is refused by the model checksum."""
-    server = MilvusServer(tmp_path / "milvus")
+    server = MilvusLiteServer(tmp_path / "milvus")
     try:
         store = MilvusStore(server.uri)
         store.create(4)
@@ -117,7 +116,7 @@ def test_milvus_lite_server_serves_and_its_loss_is_a_503(tmp_path, milvus_db, in
     from index.milvus_archive import milvus_build
     from qa.pipeline import Pipeline
 
-    server = MilvusServer(tmp_path / "milvus")
+    server = MilvusLiteServer(tmp_path / "milvus")
     try:
         milvus_build(milvus_db.corpus, MilvusStore(server.uri), encoder)
         monkeypatch.setattr(Pipeline, "CHECK_EVERY", 0.0)
