@@ -10,7 +10,7 @@ from pathlib import Path
 
 from qa.settings import SettingError, load_settings
 
-from .archive import faiss_add, faiss_remove
+from .archive import faiss_add, faiss_remove, stored_parts
 from .encoder import SentenceTransformerEncoder
 from .errors import IndexError_
 from .milvus_archive import check_record, in_step, milvus_add, milvus_build, milvus_remove
@@ -41,6 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--milvus-uri", default=settings["MILVUS_URI"], help="QA_MILVUS_URI")
     parser.add_argument("--if-missing", action="store_true", help="build only when no valid index is there")
+    parser.add_argument(
+        "--from-faiss",
+        metavar="DIR",
+        help="build into Milvus from the FAISS index in DIR (same corpus and model), without encoding again",
+    )
     args = parser.parse_args(argv)
     if args.command in ("add", "remove") and not args.target:
         parser.error(f"{args.command} needs a {'file' if args.command == 'add' else 'document id'}")
@@ -76,8 +81,15 @@ def main(argv: list[str] | None = None) -> int:
                 if args.command == "check":
                     raise
                 print(f"building: {exc.message}")
+        if args.from_faiss and store is None:
+            parser.error("--from-faiss moves a FAISS index into Milvus: give --store milvus (or QA_VECTOR_STORE)")
         if store is not None:
-            manifest = milvus_build(corpus, store, encoder)
+            if args.from_faiss:  # checked against the corpus and the model like any index a server loads
+                source = load_index(Path(args.from_faiss), corpus, encoder)
+                parts = stored_parts(source)
+                manifest = milvus_build(corpus, store, encoder, int(source.manifest["max_words"]), parts)
+            else:
+                manifest = milvus_build(corpus, store, encoder)
             if not (out / ONNX_FILE).exists():  # the question encoder's graph stays beside each server
                 out.mkdir(parents=True, exist_ok=True)
                 export_onnx(encoder.model_dir, out / ONNX_FILE)

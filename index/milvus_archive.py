@@ -17,11 +17,12 @@ statistics of one corpus with rows of another for longer than a question that is
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from .archive import apply_files, files_of, read_new_document, with_document, without_document
 from .corpus import corpus_checksum, corpus_files, files_checksum, load_corpus
-from .encoded import encode
+from .encoded import Encoded, encode
 from .encoder import Encoder
 from .errors import IndexStale
 from .milvus_store import FORMAT_VERSION, REBUILD, MilvusStore
@@ -46,15 +47,26 @@ def in_step(corpus_dir: Path | None, record: dict) -> bool:
     )
 
 
-def milvus_build(corpus_dir: Path, store: MilvusStore, encoder: Encoder, max_words: int = 160) -> dict:
-    """Load, cut, embed and write the whole corpus, its source files included, into Milvus (recreated)."""
+def milvus_build(
+    corpus_dir: Path,
+    store: MilvusStore,
+    encoder: Encoder,
+    max_words: int = 160,
+    parts: Mapping[str, Encoded] | None = None,
+) -> dict:
+    """Load, cut, embed and write the whole corpus, its source files included, into Milvus (recreated).
+
+    ``parts`` are the documents already encoded (a FAISS index of the same corpus and model, read
+    back by ``archive.stored_parts``): moving from the embedded default to Milvus then costs the
+    writes only, not a second encoding of the archive.
+    """
     started = time.perf_counter()
     documents = load_corpus(Path(corpus_dir))
     files = corpus_files(Path(corpus_dir))
     store.create(encoder.dimension)
     counts = {}
     for document in documents:
-        part = encode([document], encoder, max_words)
+        part = parts[document.id] if parts is not None else encode([document], encoder, max_words)
         store.write_document(document.id, part, files_of(files, document.id))
         counts[document.id] = {"passages": len(part.passages), "sentences": part.sentence_count}
     for name in sorted(set(files) - {n for doc in documents for n in files_of(files, doc.id)}):

@@ -7,6 +7,7 @@ import pytest
 from bench.gunicorn import free_port
 from bench.milvus import MilvusLiteServer
 from index import load_corpus
+from index.__main__ import main
 from index.corpus import corpus_files
 from index.milvus_retriever import MilvusRetriever
 from index.milvus_store import MilvusStore
@@ -126,3 +127,31 @@ def test_milvus_lite_server_serves_and_its_loss_is_a_503(tmp_path, milvus_db, in
         server.stop()
     ready = client.get("/readyz")
     assert ready.status_code == 503 and "Milvus" in ready.get_json()["reason"]
+
+
+def test_a_faiss_index_moves_into_milvus_without_encoding_again(index_dir, corpus_dir, encoder, retriever, tmp_path):
+    """`python -m index build --store milvus --from-faiss DIR`: the stored vectors, written as they are."""
+    uri = str(tmp_path / "moved.db")
+    args = ["build", "--store", "milvus", "--milvus-uri", uri, "--corpus", str(corpus_dir), "--out", str(tmp_path)]
+    assert main([*args, "--from-faiss", str(index_dir)]) == 0
+    store = MilvusStore(uri)
+    assert store.corpus()["corpus_checksum"] == read_manifest(index_dir)["corpus_checksum"]
+    milvus = MilvusRetriever(encoder, store)
+    assert (milvus.token_idf == retriever.index.token_idf).all()
+    for question in QUESTIONS[:2]:
+        ours, theirs = milvus.search(question, top_k=3), retriever.search(question, top_k=3)
+        assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits]
+    store.client.close()
+
+
+def test_moving_needs_milvus_and_an_index_of_the_same_corpus(index_dir, tmp_path, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "unrelated.txt").write_text("Something else\nA sentence about something else.\n", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["build", "--store", "faiss", "--from-faiss", str(index_dir)])
+    assert "--from-faiss moves a FAISS index into Milvus" in capsys.readouterr().err
+    uri = str(tmp_path / "refused.db")
+    args = ["build", "--store", "milvus", "--milvus-uri", uri, "--corpus", str(other), "--out", str(tmp_path)]
+    assert main([*args, "--from-faiss", str(index_dir)]) == 1
+    assert "has changed since the index" in capsys.readouterr().err
