@@ -34,7 +34,9 @@ def test_milvus_ranks_as_faiss(milvus_db, encoder, retriever, lexical):
         ours, theirs = milvus.search(question, top_k=3), retriever.search(question, top_k=3)
         assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits]
         assert [h.sentence for h in ours.hits] == [h.sentence for h in theirs.hits]
-        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits], abs=1e-3)
+        # FAISS's full scan multiplies by int8 token rows, Milvus's gathered rows are exact: fused scores
+        # (sums of z-scores) agree to a hundredth and rank alike.
+        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits], abs=0.02)
         first = theirs.hits[0].passage
         assert ours.query_tokens is not None and theirs.query_tokens is not None
         assert milvus.uncovered_share(ours.query_tokens, first, 0.5) == pytest.approx(

@@ -18,8 +18,9 @@ def test_search_ranks_the_passage_that_holds_the_fact_first(retriever):
     assert set(result.timings_ms) == {"encode", "candidates", "signals", "maxsim", "fusion"}
 
 
-def test_large_corpus_layout_scores_exactly_as_the_full_scan(encoder, index_dir, corpus_dir, retriever, monkeypatch):
-    """Above FULL_SCAN_TOKENS the candidates' token rows are gathered; the scores must not change."""
+def test_large_corpus_layout_scores_as_the_full_scan(encoder, index_dir, corpus_dir, retriever, monkeypatch):
+    """Above FULL_SCAN_TOKENS the candidates' float16 rows are gathered and multiplied exactly; the full
+    scan multiplies by int8 rows (token_product.py): the scores agree to the int8 product's error."""
     monkeypatch.setattr(retriever_module, "FULL_SCAN_TOKENS", 0)
     gathered = Retriever(encoder, load_index(index_dir, corpus_dir, encoder))
     assert retriever.full_scan and not gathered.full_scan
@@ -29,12 +30,13 @@ def test_large_corpus_layout_scores_exactly_as_the_full_scan(encoder, index_dir,
     full = retriever._maxsim(qtok, rows, passages)
     partial = gathered._maxsim(qtok, rows, passages)
     for a, b in zip(full, partial, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, b, atol=0.005)
+    assert full[0].argmax() == partial[0].argmax() and full[1].argmax() == partial[1].argmax()
     # and a subset of candidates, as the gather path sees in practice
     some = passages[::3]
     some_rows = np.concatenate([np.flatnonzero(retriever.sentence_passage == p) for p in some])
     np.testing.assert_allclose(
-        retriever._maxsim(qtok, some_rows, some)[1], gathered._maxsim(qtok, some_rows, some)[1], rtol=1e-5
+        retriever._maxsim(qtok, some_rows, some)[1], gathered._maxsim(qtok, some_rows, some)[1], atol=0.005
     )
 
 
