@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 import numpy as np
@@ -20,6 +21,8 @@ __all__ = ["CANDIDATES", "FULL_SCAN_TOKENS", "Hit", "Retriever", "SearchResult"]
 
 # Up to this many corpus tokens, MaxSim scores the query against all of them at once.
 FULL_SCAN_TOKENS = 200_000
+# Passages whose token rows the coverage check keeps widened (~200 KB each: 50 MB at most a worker).
+PASSAGE_TOKEN_CACHE = 256
 
 
 class Retriever(Ranker):
@@ -64,6 +67,7 @@ class Retriever(Ranker):
         lede = LedePrior.build(self.passages, self.passage_lexical, names)
         self.fragments = np.array([is_fragment(s) for s in self.sentences], dtype=bool)
         self._init_ranking(encoder, index.token_idf, lede, weights, cache_size, idf_power)
+        self._passage_tokens = functools.lru_cache(maxsize=PASSAGE_TOKEN_CACHE)(self._widened_tokens)
 
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first."""
@@ -120,16 +124,19 @@ class Retriever(Ranker):
         """
         if not len(query_tokens.ids):
             return 0.0
-        p = self.passage_number[passage.id]
+        tokens = self._passage_tokens(self.passage_number[passage.id])
+        return 1.0 if tokens.shape[1] == 0 else self._uncovered(query_tokens, tokens, tau)
+
+    def _widened_tokens(self, p: int) -> np.ndarray:
+        """Passage ``p``'s stored float16 token rows as float32, transposed (384 x its tokens), for coverage.
+
+        Kept for the last ``PASSAGE_TOKEN_CACHE`` passages (``_passage_tokens``): the passages that
+        abstention checks are the top few of each question, and they recur from question to question.
+        """
         first = self.first_sentence[p]
         offsets = self.index.token_offsets
         start, end = offsets[first], offsets[first + self.sentence_counts[p]]
-        if end <= start:
-            return 1.0
-        # The stored float16 rows widened: the same values the product uses, for a passage's ~130 tokens.
-        rows = self.index.token_vectors[start:end]
-        tokens = rows.astype(np.float32).T
-        return self._uncovered(query_tokens, tokens, tau)
+        return np.ascontiguousarray(self.index.token_vectors[start:end].astype(np.float32).T)
 
     def _candidates(self, qvec: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         """Passages proposed by FAISS (over sentences and passages) and BM25, in passage order."""
