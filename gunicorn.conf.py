@@ -35,6 +35,16 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "sync"
 
+# An embedded Milvus Lite (QA_MILVUS_URI a .db path) is opened by one process only: with several
+# workers all but one would answer 503 forever. Said at once, with the way out.
+_milvus_uri = str(_settings["MILVUS_URI"])
+if _settings["VECTOR_STORE"] == "milvus" and "://" not in _milvus_uri and workers > 1:
+    _cannot_start(
+        f"QA_MILVUS_URI={_milvus_uri} is an embedded Milvus Lite, which one process opens, not {workers} workers: "
+        "run `milvus-lite server --data-dir DIR --port 19530` and set QA_MILVUS_URI=http://127.0.0.1:19530, "
+        "or WEB_CONCURRENCY=1"
+    )
+
 # One thread per worker for the math libraries too. numpy's OpenBLAS otherwise starts a thread per
 # core and spins it after each product; with 2 workers on 2 cores the spinning threads of one
 # worker steal the core the other is answering on. Measured, one question at a time over HTTP:

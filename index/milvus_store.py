@@ -98,6 +98,10 @@ class DocumentStats:
         )
 
 
+# Calls that read a collection: Milvus answers them only for a collection loaded into memory.
+_READS = frozenset({"query", "search", "get", "hybrid_search", "query_iterator"})
+
+
 class MilvusStore:
     """Reads and writes the index's collections through one ``MilvusClient``; errors become ``IndexError_``."""
 
@@ -105,9 +109,12 @@ class MilvusStore:
         self.uri = uri
         self.client = connect(uri, timeout)
         self.cutter = TermCutter()
+        self._loaded = False
 
     def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
         """One call to Milvus; a failure is reported as the engine being unavailable, never as a trace."""
+        if method in _READS and not self._loaded:
+            self._load()
         try:
             return getattr(self.client, method)(*args, **kwargs)
         except Exception as exc:
@@ -115,6 +122,14 @@ class MilvusStore:
             raise EngineUnavailable(
                 f"Milvus at {self.uri} failed on {method} ({type(exc).__name__}).", _START
             ) from None
+
+    def _load(self) -> None:
+        """Load the collections into memory before the first read, as Milvus requires of a process that
+        did not create them (a fresh worker, a Milvus restarted, an embedded ``.db`` built by the CLI)."""
+        self._loaded = True  # before the calls below, which are not reads
+        for name in (PASSAGES, SENTENCES, BLOBS):
+            if self._call("has_collection", name):
+                self._call("load_collection", name)
 
     # --- schema -------------------------------------------------------------------------------
 
@@ -273,6 +288,8 @@ class MilvusStore:
 
     def _query_all(self, name: str, filter: str, fields: list[str]) -> Iterator[dict]:
         """Every row matching ``filter``, in batches (a corpus can hold more than one result window)."""
+        if not self._loaded:
+            self._load()
         try:
             iterator = self.client.query_iterator(name, filter=filter, output_fields=fields, batch_size=1000)
         except Exception as exc:

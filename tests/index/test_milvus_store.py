@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
-from bench.gunicorn import free_port
+from bench.gunicorn import ROOT, free_port
 from bench.milvus import MilvusLiteServer
 from index import load_corpus
 from index.__main__ import main
@@ -157,3 +161,21 @@ def test_moving_needs_milvus_and_an_index_of_the_same_corpus(index_dir, tmp_path
     args = ["build", "--store", "milvus", "--milvus-uri", uri, "--corpus", str(other), "--out", str(tmp_path)]
     assert main([*args, "--from-faiss", str(index_dir)]) == 1
     assert "has changed since the index" in capsys.readouterr().err
+
+
+def test_a_process_that_did_not_build_the_index_loads_it_before_reading(index_dir, corpus_dir, tmp_path):
+    """Milvus answers reads only for collections loaded in memory: a worker opening an embedded `.db`
+    the CLI built (another process) loads them first, as it must after a Milvus restart."""
+    uri = str(tmp_path / "built-elsewhere.db")
+    args = ["-m", "index", "build", "--store", "milvus", "--milvus-uri", uri, "--from-faiss", str(index_dir)]
+    done = subprocess.run(
+        [sys.executable, *args, "--corpus", str(corpus_dir), "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    store = MilvusStore(uri)
+    assert store.corpus()["passages"] == read_manifest(index_dir)["passages"]
+    assert "verviers-raid" in store.documents()

@@ -12,6 +12,10 @@ from tests.conftest import Server
     [
         ({"QA_ENCODER_THREADS": "two"}, "QA_ENCODER_THREADS must be a whole number of 0 or more, not 'two'."),
         ({"QA_INDEX_DRI": "/srv/index"}, "Unknown setting QA_INDEX_DRI"),
+        (
+            {"QA_VECTOR_STORE": "milvus", "QA_MILVUS_URI": "/srv/milvus.db"},
+            "QA_MILVUS_URI=/srv/milvus.db is an embedded Milvus Lite, which one process opens, not 2 workers",
+        ),
     ],
 )
 def test_an_unreadable_setting_stops_gunicorn_with_one_line(env, said):
