@@ -34,7 +34,7 @@ from mcp import Client, StdioServerParameters
 from openai import OpenAI
 from openai.types.chat import ChatCompletionMessageParam
 
-from .gunicorn import ROOT, Gunicorn, free_port, memory_kib, process_tree
+from .gunicorn import ROOT, Gunicorn, free_port, memory_kib, process_tree, stop_process
 from .serve import questions
 
 ENV = {"QA_RATELIMIT_ENABLED": "false", "QA_LOG_LEVEL": "warning", "QA_QUERY_CACHE_SIZE": "0"}
@@ -83,12 +83,7 @@ class McpProcess:
         raise TimeoutError("the MCP server did not answer")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        stop_process(self.proc, timeout=20)
 
 
 def timed(call: Callable[[str], object], asked: list[str]) -> list[float]:

@@ -7,7 +7,6 @@ stopped the same way.
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +50,17 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return values["Rss"], values["Pss"]
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 30.0) -> None:
+    """SIGTERM (a graceful stop), and SIGKILL if ``proc`` has not ended within ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def process_tree(master: int) -> list[int]:
     children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
     return [master, *(int(c) for c in children)]
@@ -87,13 +97,7 @@ class Gunicorn:
 
     def stop(self) -> str:
         """SIGTERM (a graceful stop), then the log it wrote."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         output = Path(self.log.name).read_text(errors="replace")
         Path(self.log.name).unlink(missing_ok=True)

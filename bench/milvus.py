@@ -14,7 +14,7 @@ from pathlib import Path
 
 from index.milvus_store import MilvusStore
 
-from .gunicorn import free_port, memory_kib
+from .gunicorn import free_port, memory_kib, stop_process
 
 
 class MilvusLiteServer:
@@ -47,13 +47,7 @@ class MilvusLiteServer:
         return memory_kib(self.proc.pid)[0]
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
     def __enter__(self) -> MilvusLiteServer:
         return self

@@ -288,12 +288,7 @@ class MilvusStore:
 
     def _query_all(self, name: str, filter: str, fields: list[str]) -> Iterator[dict]:
         """Every row matching ``filter``, in batches (a corpus can hold more than one result window)."""
-        if not self._loaded:
-            self._load()
-        try:
-            iterator = self.client.query_iterator(name, filter=filter, output_fields=fields, batch_size=1000)
-        except Exception as exc:
-            raise EngineUnavailable(f"Milvus at {self.uri} failed on query ({type(exc).__name__}).", _START) from None
+        iterator = self._call("query_iterator", name, filter=filter, output_fields=fields, batch_size=1000)
         while True:
             batch = iterator.next()
             if not batch:
