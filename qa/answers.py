@@ -16,6 +16,7 @@ from .abstention import Abstention
 from .followups import retrieval_query, search_followup
 from .limits import TOP_K
 from .models import Answer, CitedPassage, Highlight
+from .overview import is_overview, lead_sentences, overview
 
 MAX_ANSWER_WORDS = 60
 NOT_COVERED = "The article doesn't say. Nothing in it answers this question, so no passage is cited."
@@ -36,6 +37,7 @@ class AnswerOptions:
     ``companion``: which sentence joins the best one in the answer (``answer_sentences``).
     ``whole_sentences``: an answer never starts from a question or a fragment (``answer_sentences``).
     ``fuse_followups``: a follow-up's ranking fuses its search with context and alone (``qa.followups``).
+    ``overview``: a question about the article as a whole is answered from its top (``qa.overview``).
     """
 
     abstention: Abstention = field(default_factory=Abstention)
@@ -43,6 +45,7 @@ class AnswerOptions:
     companion: Companion = "coverage"
     whole_sentences: bool = True
     fuse_followups: bool = True
+    overview: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,12 +60,18 @@ class Answerer:
         started = time.perf_counter()
         query = retrieval_query(question, history or []) if self.options.use_history else question
         options = self.options
-        if options.fuse_followups:
-            result = search_followup(self.retriever, question, query, top_k)
+        if options.overview and is_overview(question, history):
+            # What the article is about: its standfirst and lede answer, whatever the question matches.
+            result = overview(self.retriever, question, top_k)
+            span = lead_sentences(result.hits[0], MAX_ANSWER_WORDS - 1) if result.hits else []
+            declined = None if result.hits else "off_topic"
         else:
-            result = self.retriever.search(query, top_k=top_k)
-        span = answer_sentences(result.hits[0], options.companion, options.whole_sentences) if result.hits else []
-        declined = options.abstention.judge(question, self.retriever, result, span)
+            if options.fuse_followups:
+                result = search_followup(self.retriever, question, query, top_k)
+            else:
+                result = self.retriever.search(query, top_k=top_k)
+            span = answer_sentences(result.hits[0], options.companion, options.whole_sentences) if result.hits else []
+            declined = options.abstention.judge(question, self.retriever, result, span)
         passages, related = [], []
         if declined is None:
             answer = compose_answer(span, result.hits[0].passage)

@@ -165,6 +165,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         companion: Companion = options.companion,
         whole_sentences: bool = options.whole_sentences,
         fuse_followups: bool = options.fuse_followups,
+        overview: bool = options.overview,
     ) -> Answerer:
         changed = dataclasses.replace(
             options,
@@ -172,6 +173,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
             companion=companion,
             whole_sentences=whole_sentences,
             fuse_followups=fuse_followups,
+            overview=overview,
         )
         return dataclasses.replace(answerer, options=changed)
 
@@ -192,6 +194,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("answer: best + next sentence", answered(companion="next")),
         ("answer: best sentence only", answered(companion="none")),
         ("answer: fragments allowed", answered(whole_sentences=False)),
+        ("without overview questions (qa/overview.py)", answered(overview=False)),
         ("without coverage abstention", declined(coverage=False)),
         ("answer type: quantity only", declined(answer_types=frozenset({"quantity"}))),
         ("without answer-type check", declined(answer_types=frozenset())),
