@@ -15,7 +15,7 @@ from index.words import is_fragment
 from .abstention import Abstention
 from .followups import retrieval_query, search_followup
 from .limits import TOP_K
-from .models import Answer, CitedPassage, Highlight
+from .models import Answer, CitedPassage, Declined, Highlight
 from .overview import is_overview, lead_sentences, overview
 
 MAX_ANSWER_WORDS = 60
@@ -64,7 +64,7 @@ class Answerer:
             # What the article is about: its standfirst and lede answer, whatever the question matches.
             result = overview(self.retriever, question, top_k)
             span = lead_sentences(result.hits[0], MAX_ANSWER_WORDS - 1) if result.hits else []
-            declined = None if result.hits else "off_topic"
+            declined: Declined | None = None if result.hits else "off_topic"
         else:
             if options.fuse_followups:
                 result = search_followup(self.retriever, question, query, top_k)
