@@ -21,6 +21,7 @@ from .chunking import Passage
 from .encoded import VOCABULARY_SIZE, idf_from_df
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights
+from .hubness import MAX_SENTENCES, hub_scores
 from .lede import LedePrior
 from .lexical import LexicalIndex
 from .milvus_archive import check_record
@@ -91,6 +92,11 @@ class MilvusRetriever(Ranker):
                 keys, terms = store.texts(name)
                 self.local_ids[name] = {key: row for row, key in enumerate(keys)}
                 self.local_index[name] = _PreCut(terms)
+        # Hub scores (index/hubness.py) need every sentence vector once: only for corpora small enough.
+        self.sentence_hub: dict[str, float] = {}
+        if sentences <= MAX_SENTENCES:
+            keys, owners, vectors = store.sentence_vectors()
+            self.sentence_hub = dict(zip(keys, hub_scores(vectors, np.array(owners)).tolist(), strict=True))
         self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens_lock = threading.Lock()
         self._init_ranking(encoder, self.index.token_idf, prior, weights, cache_size, idf_power)
@@ -132,6 +138,7 @@ class MilvusRetriever(Ranker):
             fragments=np.array([is_fragment(s) for p in fetched.passages for s in p.sentences], dtype=bool),
             paragraphs=np.array([p.paragraph for p in fetched.passages], dtype=np.int64),
             token_maxima=lambda vectors: segment_maxima(vectors, tokens, lengths),
+            hub_s=np.array([self.sentence_hub.get(key, 0.0) for key in sentence_ids], dtype=np.float32),
         )
         t3 = time.perf_counter()
         hits, ranking_ms = self._rank(query, qtok, found, top_k, w)

@@ -301,6 +301,12 @@ class MilvusStore:
         rows = sorted(self._query_all(name, "", ["id", "terms"]), key=lambda r: r["id"])
         return [r["id"] for r in rows], [r["terms"] for r in rows]
 
+    def sentence_vectors(self) -> tuple[list[str], list[str], np.ndarray]:
+        """Ids, passage ids and vectors of every sentence (hub scores, index/hubness.py; small corpora only)."""
+        rows = sorted(self._query_all(SENTENCES, "", ["id", "passage", "vector"]), key=lambda r: r["id"])
+        vectors = np.array([r["vector"] for r in rows], dtype=np.float32).reshape(len(rows), -1)
+        return [r["id"] for r in rows], [r["passage"] for r in rows], vectors
+
     def dense(self, name: str, vector: np.ndarray, limit: int, field: str) -> list[str]:
         """The ``field`` of the ``limit`` rows of ``name`` nearest ``vector``."""
         found = self._call("search", name, data=[vector.tolist()], anns_field="vector", limit=limit,

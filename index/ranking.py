@@ -71,6 +71,7 @@ class Candidates:
     fragments: np.ndarray  # each candidate sentence is a question or a fragment
     paragraphs: np.ndarray  # each candidate's paragraph number (the lede prior)
     token_maxima: Callable[[np.ndarray], np.ndarray]  # query token vectors -> best cosine in each sentence
+    hub_s: np.ndarray | None = None  # each candidate sentence's hub score (index/hubness.py), if the engine has them
 
 
 def segment_maxima(query_vectors: np.ndarray, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -129,6 +130,9 @@ class Ranker(ABC):
         # A passage is ranked by its best sentence that states something: a question or a fragment of
         # under four words ("So what do the kids do?") never answers on its own (natural hit@1 .822 -> .844).
         self.stating_only = True
+        # The sentence-level dense signal is corrected for hubness (index/hubness.py): no set drops,
+        # conversations and questions as readers ask them gain (docs/quality.md).
+        self.hubness = True
 
     def configured(
         self,
@@ -137,6 +141,7 @@ class Ranker(ABC):
         lede: bool = True,
         skip_punctuation: bool = True,
         stating_only: bool = True,
+        hubness: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
@@ -145,6 +150,7 @@ class Ranker(ABC):
         other.lede = self.lede if lede else None
         other.punctuation_mask = self.punctuation_mask if skip_punctuation else np.zeros_like(self.punctuation_mask)
         other.stating_only = self.stating_only and stating_only
+        other.hubness = self.hubness and hubness
         return other
 
     def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
@@ -205,8 +211,11 @@ class Ranker(ABC):
         counts = found.counts
         maxsim_s, maxsim_p, matches = self._maxsim_of(qtok, found.token_maxima, counts)
         t1 = time.perf_counter()
+        dense_s = found.dense_s
+        if self.hubness and found.hub_s is not None:  # sentences close to everything lose that closeness
+            dense_s = dense_s - found.hub_s
         sentence_score = (
-            w.sentence_dense * standardise(found.dense_s)
+            w.sentence_dense * standardise(dense_s)
             + w.sentence_maxsim * standardise(maxsim_s)
             + w.sentence_lexical * standardise(found.lex_s)
         )

@@ -10,6 +10,7 @@ import numpy as np
 from .chunking import Passage
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights
+from .hubness import hub_scores
 from .lede import LedePrior
 from .lexical import LexicalIndex
 from .ranking import CANDIDATES, Candidates, Hit, Ranker, SearchResult, segment_maxima
@@ -66,6 +67,7 @@ class Retriever(Ranker):
         names = name_terms(self.sentences, self.passage_lexical)
         lede = LedePrior.build(self.passages, self.passage_lexical, names)
         self.fragments = np.array([is_fragment(s) for s in self.sentences], dtype=bool)
+        self.sentence_hub = hub_scores(self.sentence_vectors, self.sentence_passage)
         self._init_ranking(encoder, index.token_idf, lede, weights, cache_size, idf_power)
         self._passage_tokens = functools.lru_cache(maxsize=PASSAGE_TOKEN_CACHE)(self._widened_tokens)
 
@@ -104,6 +106,7 @@ class Retriever(Ranker):
             fragments=self.fragments[sent_rows],
             paragraphs=self.paragraph_of[candidates],
             token_maxima=lambda vectors: self._token_maxima(vectors, sent_rows),
+            hub_s=self.sentence_hub if self.every_passage is not None else self.sentence_hub[sent_rows],
         )
         t3 = time.perf_counter()
         hits, ranking_ms = self._rank(query, qtok, found, top_k, w)

@@ -154,9 +154,10 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         lede: bool = True,
         punctuation: bool = True,
         stating: bool = True,
+        hubness: bool = True,
     ) -> Answerer:
         changed = retriever.configured(
-            weights, idf_power, lede=lede, skip_punctuation=punctuation, stating_only=stating
+            weights, idf_power, lede=lede, skip_punctuation=punctuation, stating_only=stating, hubness=hubness
         )
         return dataclasses.replace(answerer, retriever=changed)
 
@@ -189,6 +190,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("without lede prior (index/lede.py)", ranked(lede=False)),
         ("query punctuation weighted", ranked(punctuation=False)),
         ("ranking: questions, fragments count", ranked(stating=False)),
+        ("without hubness correction (index/hubness.py)", ranked(hubness=False)),
         ("without follow-up context", answered(use_history=False)),
         ("follow-ups: context search only", answered(fuse_followups=False)),
         ("answer: best + next sentence", answered(companion="next")),
