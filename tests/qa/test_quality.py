@@ -2,7 +2,8 @@
 
 The public dev set (shared/eval) is what the fusion weights were fitted on; eval/extra was written
 from the article apart from it, so a change that only pays on the dev set shows up here as a drop;
-shared/eval-natural holds questions as readers type them, and near-topic ones the article does not answer.
+shared/eval-natural holds questions as readers type them, and near-topic ones the article does not answer;
+eval/reader holds more of that kind, written in this project (docs/quality.md).
 """
 
 from __future__ import annotations
@@ -18,22 +19,35 @@ from ..conftest import EVAL_DIR, ROOT
 
 EXTRA_DIR = ROOT / "eval" / "extra"
 NATURAL_DIR = EVAL_DIR.parent / "eval-natural"
+READER_DIR = ROOT / "eval" / "reader"
 
 FLOORS = {
     "dev": {"hit@1": 0.88, "hit@3": 0.96, "mrr": 0.92, "answer": 0.84, "abstain_oos": 1.0, "conv_hit@3": 0.80},
     # Its out-of-scope questions are mostly near the article's subject (other attacks, dates the
     # article does not give): the confidence threshold cannot tell those apart; coverage declines some.
-    "extra": {"hit@1": 0.82, "hit@3": 0.94, "mrr": 0.87, "answer": 0.79, "conv_hit@3": 0.90, "abstain_oos": 0.5},
+    "extra": {"hit@1": 0.82, "hit@3": 0.94, "mrr": 0.87, "answer": 0.79, "conv_hit@3": 0.95, "abstain_oos": 0.5},
     "natural": {
         "hit@1": 0.82,
         "hit@3": 0.89,
         "mrr": 0.86,
         "answer": 0.70,
-        "conv_hit@3": 0.88,
+        "conv_hit@3": 0.95,
         "abstain_near": 0.75,
         "abstain_general": 1.0,
     },
+    "reader": {
+        "hit@1": 0.78,
+        "hit@3": 0.875,
+        "mrr": 0.82,
+        "answer": 0.75,
+        "conv_hit@3": 0.95,
+        "abstain_near": 0.7,
+        "abstain_general": 1.0,
+    },
 }
+# At most this share of answerable questions declined; eval/reader has two today ("how many cops were
+# there", "who got arrested": the first passage lacks the number or the name, docs/quality.md).
+FALSE_ABSTAIN = {"dev": 0.03, "extra": 0.03, "natural": 0.03, "reader": 0.05}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +56,7 @@ def metrics(retriever):
     cache: dict[str, dict] = {}
 
     def get(name: str) -> dict:
-        directory: Path = {"dev": EVAL_DIR, "extra": EXTRA_DIR, "natural": NATURAL_DIR}[name]
+        directory: Path = {"dev": EVAL_DIR, "extra": EXTRA_DIR, "natural": NATURAL_DIR, "reader": READER_DIR}[name]
         if not directory.is_dir():
             pytest.skip(f"{directory} is not there")
         if name not in cache:
@@ -63,6 +77,6 @@ def test_metric_stays_above_its_floor(metrics, questions, name, floor):
 @pytest.mark.parametrize("questions", list(FLOORS))
 def test_no_false_abstentions_and_short_passages(metrics, questions):
     m = metrics(questions)
-    assert m["false_abstain"] <= 0.03
+    assert m["false_abstain"] <= FALSE_ABSTAIN[questions]
     assert m["words/passage"] <= 130
     assert m["max_words"] <= 200
