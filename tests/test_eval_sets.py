@@ -1,4 +1,4 @@
-"""The project's own question set (eval/extra) stays valid: answers are verbatim spans of the article."""
+"""The project's own question sets (eval/extra, eval/reader) stay valid: answers are verbatim spans of the article."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from qa.evaluate import load_jsonl, norm
 
 from .conftest import CORPUS, ROOT
 
-EXTRA = ROOT / "eval" / "extra"
+SETS = [ROOT / "eval" / "extra", ROOT / "eval" / "reader"]
 
 
 @pytest.fixture(scope="module")
@@ -16,9 +16,10 @@ def article() -> str:
     return norm((CORPUS / "verviers-raid.txt").read_text(encoding="utf-8"))
 
 
+@pytest.mark.parametrize("folder", SETS, ids=lambda f: f.name)
 @pytest.mark.parametrize("name", ["questions.jsonl", "conversations.jsonl"])
-def test_every_answer_is_a_span_of_the_article(article, name):
-    items = load_jsonl(EXTRA / name)
+def test_every_answer_is_a_span_of_the_article(article, folder, name):
+    items = load_jsonl(folder / name)
     assert items, f"{name} is empty"
     for item in items:
         assert 1 <= len(item["answers"]) <= 3, item["id"]
@@ -26,10 +27,11 @@ def test_every_answer_is_a_span_of_the_article(article, name):
             assert norm(answer) in article, f"{item['id']}: {answer!r} is not in the article"
 
 
-def test_ids_are_unique_and_records_well_formed():
-    questions = load_jsonl(EXTRA / "questions.jsonl")
-    conversations = load_jsonl(EXTRA / "conversations.jsonl")
-    out_of_scope = load_jsonl(EXTRA / "out_of_scope.jsonl")
+@pytest.mark.parametrize("folder", SETS, ids=lambda f: f.name)
+def test_ids_are_unique_and_records_well_formed(folder):
+    questions = load_jsonl(folder / "questions.jsonl")
+    conversations = load_jsonl(folder / "conversations.jsonl")
+    out_of_scope = load_jsonl(folder / "out_of_scope.jsonl")
     ids = [r["id"] for r in questions + conversations + out_of_scope]
     assert len(ids) == len(set(ids))
     assert all(q["question"].strip() for q in questions + out_of_scope)
