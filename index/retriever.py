@@ -8,6 +8,7 @@ import time
 import numpy as np
 
 from .chunking import Passage
+from .document_scope import DocumentScope
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights
 from .hubness import hub_scores
@@ -38,6 +39,7 @@ class Retriever(Ranker):
         weights: Weights | None = None,
         cache_size: int = 1024,
         idf_power: float = IDF_POWER,
+        scoped: bool = True,
     ) -> None:
         self.index = index
         self.passages = index.passages
@@ -70,12 +72,39 @@ class Retriever(Ranker):
         self.sentence_hub = hub_scores(self.sentence_vectors, self.sentence_passage)
         self._init_ranking(encoder, index.token_idf, lede, weights, cache_size, idf_power)
         self._passage_tokens = functools.lru_cache(maxsize=PASSAGE_TOKEN_CACHE)(self._widened_tokens)
+        # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
+        self.scope = DocumentScope(self) if scoped else None
 
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first."""
-        w = weights or self.weights
         t0 = time.perf_counter()
         qvec, qtok = self._encode(query)
+        encode_ms = (time.perf_counter() - t0) * 1000
+        result = self._search_encoded(query, qvec, qtok, top_k, weights or self.weights, encode_ms)
+        if result.hits and self._scoped():
+            child = self._in_document(result.hits[0].passage.document)
+            return child._search_encoded(query, qvec, qtok, top_k, weights or self.weights, encode_ms)
+        return result
+
+    def _scoped(self) -> bool:
+        return self.scope is not None and self.scope.usable
+
+    def _in_document(self, document: str) -> Retriever:
+        """The retriever of ``document`` alone, ranking as this one is configured to (ablations included)."""
+        assert self.scope is not None
+        return self.scope.retriever(document).configured(
+            self.weights,
+            self.idf_power,
+            lede=self.lede is not None,
+            skip_punctuation=bool(self.punctuation_mask.any()),
+            stating_only=self.stating_only,
+            hubness=self.hubness,
+        )
+
+    def _search_encoded(
+        self, query: str, qvec: np.ndarray, qtok: TokenVectors, top_k: int, w: Weights, encode_ms: float
+    ) -> SearchResult:
+        """``search`` with the query already encoded."""
         t1 = time.perf_counter()
         terms = self.passage_lexical.terms(query)  # both BM25 indexes cut text the same way
         passage_lexical = self.passage_lexical.scores_of(terms)
@@ -111,7 +140,7 @@ class Retriever(Ranker):
         t3 = time.perf_counter()
         hits, ranking_ms = self._rank(query, qtok, found, top_k, w)
         timings = {
-            "encode": (t1 - t0) * 1000,
+            "encode": encode_ms,
             "candidates": (t2 - t1) * 1000,  # FAISS and BM25 proposals
             "signals": (t3 - t2) * 1000,  # dense and BM25 scores of every candidate
             **ranking_ms,
@@ -127,6 +156,8 @@ class Retriever(Ranker):
         """
         if not len(query_tokens.ids):
             return 0.0
+        if self._scoped():  # weighted by the idf of the passage's own document, as it was ranked
+            return self._in_document(passage.document).uncovered_share(query_tokens, passage, tau)
         tokens = self._passage_tokens(self.passage_number[passage.id])
         return 1.0 if tokens.shape[1] == 0 else self._uncovered(query_tokens, tokens, tau)
 

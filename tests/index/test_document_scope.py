@@ -1,0 +1,70 @@
+"""index.document_scope: in a corpus of several documents, the chosen document is ranked by its own statistics."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from index import Retriever, load_index
+from index.archive import faiss_add
+from qa.answers import Answerer
+from qa.evaluate import load_jsonl
+
+from ..conftest import EVAL_DIR
+from .test_archive import QUESTION, TOY
+
+
+@pytest.fixture(scope="module")
+def two_documents(tmp_path_factory, index_dir, corpus_dir, encoder):
+    """The article and a toy article in one FAISS index (the session's index with one document added)."""
+    root = tmp_path_factory.mktemp("two")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(corpus_dir, corpus)
+    shutil.copytree(index_dir, index)
+    toy = root / "ostend-gulls.txt"
+    toy.write_text(TOY, encoding="utf-8")
+    faiss_add(corpus, index, encoder, toy)
+    return load_index(index, corpus, encoder)
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return [q["question"] for q in load_jsonl(EVAL_DIR / "questions.jsonl")]
+
+
+def test_the_articles_questions_rank_as_over_the_article_alone(two_documents, encoder, retriever, questions):
+    """The toy article changes the archive's idf, BM25 and standardisation, not the article's own ranking."""
+    scoped = Retriever(encoder, two_documents)
+    assert scoped.scope is not None and scoped.scope.usable
+    for question in questions:
+        alone, both = retriever.search(question), scoped.search(question)
+        assert [h.passage.id for h in both.hits] == [h.passage.id for h in alone.hits], question
+        assert both.confidence == pytest.approx(alone.confidence, abs=1e-6)
+
+
+def test_answers_and_abstention_are_the_article_alones(two_documents, encoder, retriever, questions):
+    scoped, alone = Answerer(Retriever(encoder, two_documents)), Answerer(retriever)
+    for question in [*questions[:20], "What is the population of Verviers?", "Which judge authorized the raid?"]:
+        a, b = alone.ask(question), scoped.ask(question)
+        assert (b.answer, b.answerable, b.declined) == (a.answer, a.answerable, a.declined), question
+
+
+def test_a_question_about_the_other_document_is_answered_from_it(two_documents, encoder):
+    hits = Retriever(encoder, two_documents).search(QUESTION).hits
+    assert {h.passage.document for h in hits} == {"ostend-gulls"}
+    assert "four hundred nests" in hits[0].passage.text
+
+
+def test_document_retrievers_are_built_once_and_bounded(two_documents, encoder):
+    scope = Retriever(encoder, two_documents).scope
+    assert scope is not None
+    scope.size = 1
+    article = scope.retriever("verviers-raid")
+    assert scope.retriever("verviers-raid") is article
+    scope.retriever("ostend-gulls")
+    assert list(scope._cache) == ["ostend-gulls"]
+
+
+def test_one_document_needs_no_second_stage(retriever):
+    assert retriever.scope is not None and not retriever.scope.usable
