@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Passage
+from .document_scope import MilvusDocumentScope
 from .encoded import VOCABULARY_SIZE, idf_from_df
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights
@@ -25,7 +26,7 @@ from .hubness import MAX_SENTENCES, hub_scores
 from .lede import LedePrior
 from .lexical import LexicalIndex
 from .milvus_archive import check_record
-from .milvus_store import PASSAGES, SENTENCES, MilvusStore
+from .milvus_store import PASSAGES, SENTENCES, MilvusStore, passage_order
 from .ranking import CANDIDATES, Candidates, Ranker, SearchResult, segment_maxima
 from .words import is_fragment, names_of
 
@@ -39,12 +40,6 @@ class MilvusIndex:
 
     manifest: dict
     token_idf: np.ndarray
-
-
-def _sort_key(passage_id: str) -> tuple[str, int, int]:
-    """Corpus order (document, paragraph, part), as the FAISS index holds passages: ties rank alike."""
-    document, paragraph, part = passage_id.rsplit(":", 2)
-    return document, int(paragraph), int(part)
 
 
 class MilvusRetriever(Ranker):
@@ -81,6 +76,7 @@ class MilvusRetriever(Ranker):
             lower |= set(part.lower)
             lede |= set(part.lede)
         sentences = sum(part.sentences for part in stats.values())
+        self.document_stats = stats
         self.index = MilvusIndex(record, idf_from_df(df, sentences))
         cutter = store.cutter
         prior = LedePrior(frozenset(lede), frozenset(names_of(upper, lower, cutter)), cutter)
@@ -100,6 +96,8 @@ class MilvusRetriever(Ranker):
         self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens_lock = threading.Lock()
         self._init_ranking(encoder, self.index.token_idf, prior, weights, cache_size, idf_power)
+        # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
+        self.scope = MilvusDocumentScope(self)
 
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first."""
@@ -111,7 +109,7 @@ class MilvusRetriever(Ranker):
         proposed = set(self.store.dense(SENTENCES, qvec, CANDIDATES, "passage"))
         proposed |= set(self.store.dense(PASSAGES, qvec, CANDIDATES, "id"))
         proposed |= set(self._lexical_top(terms))
-        ids = sorted(proposed, key=_sort_key)
+        ids = sorted(proposed, key=passage_order)
         t2 = time.perf_counter()
         with self._tokens_lock:
             known = {pid: self._tokens[pid] for pid in ids if pid in self._tokens}
@@ -148,12 +146,17 @@ class MilvusRetriever(Ranker):
             "signals": (t3 - t2) * 1000,  # fetching the candidates' rows and their BM25
             **ranking_ms,
         }
+        if hits and self._scoped():
+            encode_ms = (t1 - t0) * 1000
+            return self._in_document(hits[0].passage.document)._search_encoded(query, qvec, qtok, top_k, w, encode_ms)
         return SearchResult(hits, float(found.dense_s.max()), timings, qtok)
 
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
         """As ``Retriever.uncovered_share``, over the passage's token vectors (kept from the search that found it)."""
         if not len(query_tokens.ids):
             return 0.0
+        if self._scoped():  # weighted by the idf of the passage's own document, as it was ranked
+            return self._in_document(passage.document).uncovered_share(query_tokens, passage, tau)
         with self._tokens_lock:
             tokens = self._tokens.get(passage.id)
         if tokens is None:

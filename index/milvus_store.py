@@ -301,6 +301,11 @@ class MilvusStore:
         rows = sorted(self._query_all(name, "", ["id", "terms"]), key=lambda r: r["id"])
         return [r["id"] for r in rows], [r["terms"] for r in rows]
 
+    def passage_ids(self, document: str) -> list[str]:
+        """The ids of ``document``'s passages, in reading order."""
+        rows = self._query_all(PASSAGES, f"document == {json.dumps(document)}", ["id"])
+        return sorted((r["id"] for r in rows), key=passage_order)
+
     def sentence_vectors(self) -> tuple[list[str], list[str], np.ndarray]:
         """Ids, passage ids and vectors of every sentence (hub scores, index/hubness.py; small corpora only)."""
         rows = sorted(self._query_all(SENTENCES, "", ["id", "passage", "vector"]), key=lambda r: r["id"])
@@ -360,6 +365,12 @@ class MilvusStore:
         return Fetched(
             passages, np.asarray(pvecs, np.float32), np.asarray(svecs, np.float32), tokens, np.asarray(lengths)
         )
+
+
+def passage_order(passage_id: str) -> tuple[str, int, int]:
+    """Corpus order (document, paragraph, part), as the FAISS index holds passages: ties rank alike."""
+    document, paragraph, part = passage_id.rsplit(":", 2)
+    return document, int(paragraph), int(part)
 
 
 @dataclass

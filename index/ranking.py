@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import numpy as np
 
@@ -23,6 +23,10 @@ from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
 from .words import function_word_ids, punctuation_ids
+
+if TYPE_CHECKING:
+    from .document_scope import DocumentScope
+    from .retriever import Retriever
 
 # How many candidates each first-stage ranker contributes; every candidate is then rescored.
 CANDIDATES = 64
@@ -100,6 +104,7 @@ class Ranker(ABC):
     encoder: Encoder
     token_idf: np.ndarray
     index: IndexInfo
+    scope: DocumentScope | None = None  # several documents: the second stage (document_scope.py)
 
     @abstractmethod
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
@@ -152,6 +157,21 @@ class Ranker(ABC):
         other.stating_only = self.stating_only and stating_only
         other.hubness = self.hubness and hubness
         return other
+
+    def _scoped(self) -> bool:
+        return self.scope is not None and self.scope.usable
+
+    def _in_document(self, document: str) -> Retriever:
+        """The retriever of ``document`` alone, ranking as this one is configured to (ablations included)."""
+        assert self.scope is not None
+        return self.scope.retriever(document).configured(
+            self.weights,
+            self.idf_power,
+            lede=self.lede is not None,
+            skip_punctuation=bool(self.punctuation_mask.any()),
+            stating_only=self.stating_only,
+            hubness=self.hubness,
+        )
 
     def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
         """The query's vector and token vectors, from a bounded LRU cache (repeat questions are common)."""

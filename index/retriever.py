@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from .chunking import Passage
-from .document_scope import DocumentScope
+from .document_scope import FaissDocumentScope
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights
 from .hubness import hub_scores
@@ -73,7 +73,7 @@ class Retriever(Ranker):
         self._init_ranking(encoder, index.token_idf, lede, weights, cache_size, idf_power)
         self._passage_tokens = functools.lru_cache(maxsize=PASSAGE_TOKEN_CACHE)(self._widened_tokens)
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
-        self.scope = DocumentScope(self) if scoped else None
+        self.scope = FaissDocumentScope(self) if scoped else None
 
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first."""
@@ -85,21 +85,6 @@ class Retriever(Ranker):
             child = self._in_document(result.hits[0].passage.document)
             return child._search_encoded(query, qvec, qtok, top_k, weights or self.weights, encode_ms)
         return result
-
-    def _scoped(self) -> bool:
-        return self.scope is not None and self.scope.usable
-
-    def _in_document(self, document: str) -> Retriever:
-        """The retriever of ``document`` alone, ranking as this one is configured to (ablations included)."""
-        assert self.scope is not None
-        return self.scope.retriever(document).configured(
-            self.weights,
-            self.idf_power,
-            lede=self.lede is not None,
-            skip_punctuation=bool(self.punctuation_mask.any()),
-            stating_only=self.stating_only,
-            hubness=self.hubness,
-        )
 
     def _search_encoded(
         self, query: str, qvec: np.ndarray, qtok: TokenVectors, top_k: int, w: Weights, encode_ms: float

@@ -8,6 +8,9 @@ import pytest
 
 from index import Retriever, load_index
 from index.archive import faiss_add
+from index.milvus_archive import milvus_add, milvus_remove
+from index.milvus_retriever import MilvusRetriever
+from index.milvus_store import MilvusStore
 from qa.answers import Answerer
 from qa.evaluate import load_jsonl
 
@@ -68,3 +71,25 @@ def test_document_retrievers_are_built_once_and_bounded(two_documents, encoder):
 
 def test_one_document_needs_no_second_stage(retriever):
     assert retriever.scope is not None and not retriever.scope.usable
+
+
+def test_milvus_ranks_the_chosen_document_as_faiss_ranks_the_article_alone(milvus_db, encoder, retriever, questions):
+    """The same second stage over Milvus: the document's rows fetched once, its idf from its stored df."""
+    store = MilvusStore(milvus_db.uri)
+    toy = milvus_db.corpus.parent / "ostend-gulls.txt"
+    toy.write_text(TOY, encoding="utf-8")
+    milvus_add(store, encoder, toy)
+    try:
+        milvus = MilvusRetriever(encoder, store)
+        assert milvus.scope is not None and milvus.scope.usable
+        for question in questions[:15]:
+            ours, theirs = milvus.search(question), retriever.search(question)
+            assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits], question
+            first = theirs.hits[0].passage
+            assert ours.query_tokens is not None and theirs.query_tokens is not None
+            assert milvus.uncovered_share(ours.query_tokens, first, 0.5) == pytest.approx(
+                retriever.uncovered_share(theirs.query_tokens, first, 0.5), abs=1e-6
+            )
+        assert milvus.search(QUESTION).hits[0].passage.document == "ostend-gulls"
+    finally:
+        milvus_remove(store, encoder, "ostend-gulls")
