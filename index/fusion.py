@@ -51,7 +51,19 @@ class Weights:
 
 
 def standardise(values: np.ndarray) -> np.ndarray:
-    """z-score over the candidates; a constant signal carries no information and becomes 0."""
+    """z-score over the candidates (the last axis); a constant signal carries no information and becomes 0.
+
+    Given a stack of signals (signals x candidates), each row is standardised on its own: a
+    question's three sentence signals, or three passage signals, go through in one call, where
+    ``ndarray.std`` and ``mean`` per signal cost 60 µs a question in numpy's Python wrappers (25 µs
+    so). The arithmetic is numpy's own ``std`` spelled out (sum, divide, centre, square, sum, divide,
+    root), and a row's sum is the same pairwise sum as a 1-D array's: every z-score is bit for bit
+    what ``(values - values.mean()) / values.std()`` gives.
+    """
     values = np.asarray(values, dtype=np.float64)
-    spread = values.std()
-    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
+    count = values.shape[-1]
+    if count == 0:
+        return np.zeros_like(values)
+    centred = values - np.add.reduce(values, axis=-1, keepdims=True) / count
+    spread = np.sqrt(np.add.reduce(centred * centred, axis=-1, keepdims=True) / count)
+    return np.divide(centred, spread, out=np.zeros_like(centred), where=spread > 1e-9)

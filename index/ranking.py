@@ -105,6 +105,7 @@ class Ranker(ABC):
     token_idf: np.ndarray
     index: IndexInfo
     scope: DocumentScope | None = None  # several documents: the second stage (document_scope.py)
+    _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used
 
     @abstractmethod
     def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
@@ -132,6 +133,8 @@ class Ranker(ABC):
         # Lookup tables by token id, so a question's tokens are checked with one index, not a sort.
         self.punctuation_mask = self._id_mask(punctuation_ids(vocabulary))
         self.content_mask = ~(self.punctuation_mask | self._id_mask(function_word_ids(vocabulary)))
+        # Each token id's weight in the coverage check (idf squared, content only), looked up per question.
+        self.coverage_weight = token_idf.astype(np.float64) ** 2 * self.content_mask
         # A passage is ranked by its best sentence that states something: a question or a fragment of
         # under four words ("So what do the kids do?") never answers on its own (natural hit@1 .822 -> .844).
         self.stating_only = True
@@ -173,6 +176,38 @@ class Ranker(ABC):
             hubness=self.hubness,
         )
 
+    @property
+    def idf_power(self) -> float:
+        """The power of a query token's idf in its late-interaction weight (``fusion.IDF_POWER``)."""
+        return self._idf_power
+
+    @idf_power.setter
+    def idf_power(self, power: float) -> None:
+        self._idf_power = power
+        self._maxsim_weight = None  # worked out again on next use
+
+    @property
+    def punctuation_mask(self) -> np.ndarray:
+        """True at the token ids of punctuation, which weigh nothing in late interaction."""
+        return self._punctuation_mask
+
+    @punctuation_mask.setter
+    def punctuation_mask(self, mask: np.ndarray) -> None:
+        self._punctuation_mask = mask
+        self._maxsim_weight = None
+
+    def _token_weights(self) -> np.ndarray:
+        """Each token id's weight in late interaction: its idf to ``idf_power``, 0 for punctuation.
+
+        A table by token id, fixed by the index and the two settings above (changing either
+        drops it): a question's weights are then one lookup (``np.take``, which clips ids as
+        ``np.clip`` did) instead of a clip, two gathers, a cast and a power per question. Each
+        entry is what that per-question arithmetic gave.
+        """
+        if self._maxsim_weight is None:
+            self._maxsim_weight = self.token_idf.astype(np.float64) ** self.idf_power * ~self.punctuation_mask
+        return self._maxsim_weight
+
     def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
         """The query's vector and token vectors, from a bounded LRU cache (repeat questions are common)."""
         with self._lock:  # Slack listeners run in threads
@@ -210,17 +245,15 @@ class Ranker(ABC):
         n_q, n_s = len(qtok.ids), int(counts.sum())
         if n_q == 0:
             return np.zeros(n_s), np.zeros(len(counts)), np.zeros((0, n_s))
-        idf = self.token_idf
-        ids = np.clip(qtok.ids, 0, len(idf) - 1)
-        weights = idf[ids].astype(np.float64) ** self.idf_power * ~self.punctuation_mask[ids]
-        weights = weights / weights.sum() if weights.sum() > 0 else np.full(n_q, 1.0 / n_q)
+        weights = np.take(self._token_weights(), qtok.ids, mode="clip")
+        total = weights.sum()
+        weights = weights / total if total > 0 else np.full(n_q, 1.0 / n_q)
         # Tokens of no weight (punctuation) add nothing to any score: they are left out of the product,
         # and their rows of the matches, which would be zero, with them.
         used = weights > 0
         weights = weights[used]
         per_sentence = token_maxima(qtok.vectors[used])  # (weighted query tokens, sentences)
-        pbounds = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        per_passage = np.maximum.reduceat(per_sentence, pbounds, axis=1)
+        per_passage = np.maximum.reduceat(per_sentence, np.cumsum(counts) - counts, axis=1)
         return weights @ per_sentence, weights @ per_passage, weights[:, None] * per_sentence
 
     def _rank(
@@ -234,39 +267,33 @@ class Ranker(ABC):
         dense_s = found.dense_s
         if self.hubness and found.hub_s is not None:  # sentences close to everything lose that closeness
             dense_s = dense_s - found.hub_s
-        sentence_score = (
-            w.sentence_dense * standardise(dense_s)
-            + w.sentence_maxsim * standardise(maxsim_s)
-            + w.sentence_lexical * standardise(found.lex_s)
-        )
+        # Each kind's three signals standardised in one call (``standardise`` takes a stack).
+        dense, late, lexical = standardise(np.stack([dense_s, maxsim_s, found.lex_s]))
+        sentence_score = w.sentence_dense * dense + w.sentence_maxsim * late + w.sentence_lexical * lexical
         if self.stating_only:  # below every stating sentence, so one counts whenever the passage has one
             sentence_score = sentence_score - FRAGMENT_PENALTY * found.fragments
-        owner = np.repeat(np.arange(len(counts)), counts)
         # Each candidate's sentences are contiguous (every passage has at least one): a segmented max.
-        best = np.maximum.reduceat(sentence_score, np.cumsum(counts) - counts)
-        passage_score = (
-            best
-            + w.passage_dense * standardise(found.dense_p)
-            + w.passage_maxsim * standardise(maxsim_p)
-            + w.passage_lexical * standardise(found.lex_p)
-        )
+        starts = np.cumsum(counts) - counts
+        best = np.maximum.reduceat(sentence_score, starts)
+        dense, late, lexical = standardise(np.stack([found.dense_p, maxsim_p, found.lex_p]))
+        passage_score = best + w.passage_dense * dense + w.passage_maxsim * late + w.passage_lexical * lexical
         if self.lede is not None:
             passage_score = passage_score + self.lede.boost(query, found.paragraphs)
         order = np.argsort(-passage_score, kind="stable")[:top_k]
         hits = []
         for c in order:
-            mine = owner == c
+            mine = slice(starts[c], starts[c] + counts[c])
             k = int(np.argmax(sentence_score[mine]))
             passage = found.passages[found.rows[c]]
-            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k], matches[:, mine].T))
+            # Its own rows (sentences x query tokens), not a view into every candidate's matches.
+            token_matches = np.ascontiguousarray(matches[:, mine].T)
+            hits.append(Hit(passage, float(passage_score[c]), passage.sentences[k], token_matches))
         t2 = time.perf_counter()
         return hits, {"maxsim": (t1 - t0) * 1000, "fusion": (t2 - t1) * 1000}
 
     def _uncovered(self, query_tokens: TokenVectors, tokens_t: np.ndarray, tau: float) -> float:
         """The share of the question's content that no column of ``tokens_t`` (dim x tokens) matches above ``tau``."""
         best = (query_tokens.vectors @ tokens_t).max(axis=1)
-        idf = self.token_idf
-        ids = np.clip(query_tokens.ids, 0, len(idf) - 1)
-        weight = idf[ids].astype(np.float64) ** 2 * self.content_mask[ids]
+        weight = np.take(self.coverage_weight, query_tokens.ids, mode="clip")
         total = weight.sum()
         return float((weight * (best < tau)).sum() / total) if total > 0 else 0.0

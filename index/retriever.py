@@ -95,20 +95,22 @@ class Retriever(Ranker):
         passage_lexical = self.passage_lexical.scores_of(terms)
         candidates = self._candidates(qvec, passage_lexical)
         t2 = time.perf_counter()
-        counts = self.sentence_counts[candidates]
         if self.every_passage is not None:  # every sentence, in order: no gathering
             sent_rows = self.all_sentences
+            counts, fragments, paragraphs = self.sentence_counts, self.fragments, self.paragraph_of
             dense_s = self.sentence_vectors @ qvec
             dense_p = self.passage_vectors @ qvec
             lex_s = self.sentence_lexical.scores_of(terms)
             lex_p = passage_lexical
         else:
+            counts = self.sentence_counts[candidates]
             starts = np.repeat(self.first_sentence[candidates] - np.cumsum(counts) + counts, counts)
             sent_rows = starts + np.arange(counts.sum())
             dense_s = self.sentence_vectors[sent_rows] @ qvec
             dense_p = self.passage_vectors[candidates] @ qvec
             lex_s = self.sentence_lexical.scores_of(terms)[sent_rows]
             lex_p = passage_lexical[candidates]
+            fragments, paragraphs = self.fragments[sent_rows], self.paragraph_of[candidates]
         found = Candidates(
             rows=candidates,
             passages=self.passages,
@@ -117,8 +119,8 @@ class Retriever(Ranker):
             dense_p=dense_p,
             lex_s=lex_s,
             lex_p=lex_p,
-            fragments=self.fragments[sent_rows],
-            paragraphs=self.paragraph_of[candidates],
+            fragments=fragments,
+            paragraphs=paragraphs,
             token_maxima=lambda vectors: self._token_maxima(vectors, sent_rows),
             hub_s=self.sentence_hub if self.every_passage is not None else self.sentence_hub[sent_rows],
         )
