@@ -53,6 +53,9 @@ _PERSON = re.compile(
 )
 _PLACE = re.compile(rf"\b(which|what) (\w+ )?({_PLACE_NOUNS})\b|\bname of\b")
 _LEADING = re.compile(r"^\W*((and|so|but|also|then|ok|okay|well)\W+)*")
+# Compiled once, not looked up in re's cache at each call (``_key`` runs for every word of a question).
+_SPACES = re.compile(r"\s+")
+_POSSESSIVE = re.compile(r"['\u2019]s?$")
 _CONTRACTIONS = (("who's", "who is"), ("what's", "what is"), ("where's", "where is"), ("when's", "when is"))
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F-]*(?:['\u2019][\w\u00C0-\u024F]+)?")
@@ -110,7 +113,7 @@ def analyse(question: str) -> QuestionAnalysis:
     text = question.lower().replace("\u2019", "'")
     for contracted, full in _CONTRACTIONS:
         text = text.replace(contracted, full)
-    text = _LEADING.sub("", re.sub(r"\s+", " ", text)).strip()
+    text = _LEADING.sub("", _SPACES.sub(" ", text)).strip()
     kind: Kind = "other"
     if _QUANTITY.search(text):
         kind = "quantity"
@@ -147,7 +150,7 @@ def new_names(text: str, known: frozenset[str] = frozenset(), places: bool = Tru
 
 def _key(word: str) -> str:
     """A word's lower-case form without a possessive ending."""
-    return re.sub(r"['\u2019]s?$", "", word.lower())
+    return _POSSESSIVE.sub("", word.lower())
 
 
 def _is_adjective(key: str) -> bool:
