@@ -167,7 +167,10 @@ class Ranker(ABC):
     def _in_document(self, document: str) -> Retriever:
         """The retriever of ``document`` alone, ranking as this one is configured to (ablations included)."""
         assert self.scope is not None
-        return self.scope.retriever(document).configured(
+        child = self.scope.retriever(document)
+        if self._ranking_settings() == child._ranking_settings():  # as served: no copy per question
+            return child
+        return child.configured(
             self.weights,
             self.idf_power,
             lede=self.lede is not None,
@@ -175,6 +178,11 @@ class Ranker(ABC):
             stating_only=self.stating_only,
             hubness=self.hubness,
         )
+
+    def _ranking_settings(self) -> tuple:
+        """What ``configured`` can change, to tell whether a document's retriever ranks as this one."""
+        punctuation = bool(self.punctuation_mask.any())
+        return (self.weights, self.idf_power, self.lede is not None, punctuation, self.stating_only, self.hubness)
 
     @property
     def idf_power(self) -> float:

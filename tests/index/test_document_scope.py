@@ -60,8 +60,11 @@ def test_a_question_about_the_other_document_is_answered_from_it(two_documents, 
 
 
 def test_document_retrievers_are_built_once_and_bounded(two_documents, encoder):
-    scope = Retriever(encoder, two_documents).scope
+    parent = Retriever(encoder, two_documents)
+    scope = parent.scope
     assert scope is not None
+    assert parent._in_document("verviers-raid") is scope.retriever("verviers-raid")  # as served: no copy
+    assert parent.configured(hubness=False)._in_document("verviers-raid").hubness is False  # ablations reach it
     scope.size = 1
     article = scope.retriever("verviers-raid")
     assert scope.retriever("verviers-raid") is article
