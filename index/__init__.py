@@ -8,7 +8,7 @@ from .corpus import Document, load_corpus
 from .encoder import Encoder, HashingEncoder, SentenceTransformerEncoder
 from .errors import CorpusError, IndexCorrupt, IndexError_, IndexMissing, IndexStale, ModelError
 from .fusion import Weights
-from .ranking import Hit, Ranker, SearchResult
+from .ranking import Hit, Ranker, SearchResult, UnknownDocument
 from .retriever import Retriever
 from .store import Index, build_index, load_index
 
@@ -30,6 +30,7 @@ __all__ = [
     "SearchResult",
     "Sentence",
     "SentenceTransformerEncoder",
+    "UnknownDocument",
     "Weights",
     "build_index",
     "chunk_documents",

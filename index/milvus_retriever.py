@@ -99,12 +99,18 @@ class MilvusRetriever(Ranker):
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = MilvusDocumentScope(self)
 
-    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
-        """The ``top_k`` passages for ``query``, best first."""
+    def search(
+        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+    ) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
         w = weights or self.weights
         t0 = time.perf_counter()
         qvec, qtok = self._encode(query)
         t1 = time.perf_counter()
+        if document is not None:
+            self.require_document(document)
+            if self._scoped():  # the reader chose the document: the second stage alone
+                return self._in_document(document)._search_encoded(query, qvec, qtok, top_k, w, (t1 - t0) * 1000)
         terms = self.cutter.terms(query)
         proposed = set(self.store.dense(SENTENCES, qvec, CANDIDATES, "passage"))
         proposed |= set(self.store.dense(PASSAGES, qvec, CANDIDATES, "id"))
@@ -150,6 +156,9 @@ class MilvusRetriever(Ranker):
             encode_ms = (t1 - t0) * 1000
             return self._in_document(hits[0].passage.document)._search_encoded(query, qvec, qtok, top_k, w, encode_ms)
         return SearchResult(hits, float(found.dense_s.max()), timings, qtok)
+
+    def document_ids(self) -> frozenset[str]:
+        return frozenset(self.document_stats)
 
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
         """As ``Retriever.uncovered_share``, over the passage's token vectors (kept from the search that found it)."""

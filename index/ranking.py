@@ -28,6 +28,16 @@ if TYPE_CHECKING:
     from .document_scope import DocumentScope
     from .retriever import Retriever
 
+
+class UnknownDocument(ValueError):
+    """A search was scoped to a document the index does not hold."""
+
+    def __init__(self, document: str, known: list[str]) -> None:
+        shown = ", ".join(known[:10]) + (f" and {len(known) - 10} more" if len(known) > 10 else "")
+        super().__init__(f"There is no document {document!r} in this corpus; it holds {shown}.")
+        self.document = document
+
+
 # How many candidates each first-stage ranker contributes; every candidate is then rescored.
 CANDIDATES = 64
 # What a question or fragment sentence loses in ranking: more than any spread of standardised scores.
@@ -108,8 +118,14 @@ class Ranker(ABC):
     _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used
 
     @abstractmethod
-    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
-        """The ``top_k`` passages for ``query``, best first."""
+    def search(
+        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+    ) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
+
+    @abstractmethod
+    def document_ids(self) -> frozenset[str]:
+        """The documents of the index (what ``search``'s ``document`` may name)."""
 
     @abstractmethod
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
@@ -160,6 +176,11 @@ class Ranker(ABC):
         other.stating_only = self.stating_only and stating_only
         other.hubness = self.hubness and hubness
         return other
+
+    def require_document(self, document: str) -> None:
+        """Raise ``UnknownDocument`` unless the index holds ``document``."""
+        if document not in self.document_ids():
+            raise UnknownDocument(document, sorted(self.document_ids()))
 
     def _scoped(self) -> bool:
         return self.scope is not None and self.scope.usable

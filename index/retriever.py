@@ -75,11 +75,18 @@ class Retriever(Ranker):
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = FaissDocumentScope(self) if scoped else None
 
-    def search(self, query: str, top_k: int = 3, weights: Weights | None = None) -> SearchResult:
-        """The ``top_k`` passages for ``query``, best first."""
+    def search(
+        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+    ) -> SearchResult:
+        """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
         t0 = time.perf_counter()
         qvec, qtok = self._encode(query)
         encode_ms = (time.perf_counter() - t0) * 1000
+        if document is not None:
+            self.require_document(document)
+            if self._scoped():  # the reader chose the document: the second stage alone
+                child = self._in_document(document)
+                return child._search_encoded(query, qvec, qtok, top_k, weights or self.weights, encode_ms)
         result = self._search_encoded(query, qvec, qtok, top_k, weights or self.weights, encode_ms)
         if result.hits and self._scoped():
             child = self._in_document(result.hits[0].passage.document)
@@ -133,6 +140,9 @@ class Retriever(Ranker):
             **ranking_ms,
         }
         return SearchResult(hits, float(dense_s.max()), timings, qtok)
+
+    def document_ids(self) -> frozenset[str]:
+        return frozenset(p.document for p in self.passages)
 
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
         """The share of the question's content that nothing in ``passage`` matches above cosine ``tau``.

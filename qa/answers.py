@@ -55,21 +55,26 @@ class Answerer:
     retriever: Ranker
     options: AnswerOptions = field(default_factory=AnswerOptions)
 
-    def ask(self, question: str, history: list[dict] | None = None, top_k: int = TOP_K) -> Answer:
-        """The answer to ``question`` given the conversation so far."""
+    def ask(
+        self, question: str, history: list[dict] | None = None, top_k: int = TOP_K, document: str | None = None
+    ) -> Answer:
+        """The answer to ``question`` given the conversation so far; from ``document`` alone when it is given.
+
+        An unknown ``document`` raises ``index.UnknownDocument`` (the API answers 400 with its message).
+        """
         started = time.perf_counter()
         query = retrieval_query(question, history or []) if self.options.use_history else question
         options = self.options
         if options.overview and is_overview(question, history):
             # What the article is about: its standfirst and lede answer, whatever the question matches.
-            result = overview(self.retriever, question, top_k)
+            result = overview(self.retriever, question, top_k, document)
             span = lead_sentences(result.hits[0], MAX_ANSWER_WORDS - 1) if result.hits else []
             declined: Declined | None = None if result.hits else "off_topic"
         else:
             if options.fuse_followups:
-                result = search_followup(self.retriever, question, query, top_k)
+                result = search_followup(self.retriever, question, query, top_k, document)
             else:
-                result = self.retriever.search(query, top_k=top_k)
+                result = self.retriever.search(query, top_k=top_k, document=document)
             span = answer_sentences(result.hits[0], options.companion, options.whole_sentences) if result.hits else []
             declined = options.abstention.judge(question, self.retriever, result, span)
         passages, related = [], []

@@ -105,7 +105,9 @@ RRF_K = 60
 FUSION_DEPTH = 10
 
 
-def search_followup(retriever: Ranker, question: str, query: str, top_k: int) -> SearchResult:
+def search_followup(
+    retriever: Ranker, question: str, query: str, top_k: int, document: str | None = None
+) -> SearchResult:
     """The passages for a follow-up: the rankings of ``query`` (with context) and ``question`` (alone), fused.
 
     "What does he say they have in common?" after "Who is the expert who follows young Belgians
@@ -113,13 +115,13 @@ def search_followup(retriever: Ranker, question: str, query: str, top_k: int) ->
     just shown; alone, the question finds what he says next, but could not tell who "he" is.
     Fused with equal weight, both stay in the top three. Conversations (conv_hit@3): dev 0.833
     level, eval/extra 0.867 -> 0.933, eval-natural 0.800 -> 0.900. The confidence and the query
-    tokens, which abstention judges, stay those of the search with context.
+    tokens, which abstention judges, stay those of the search with context. ``document`` scopes both.
     """
     if query.strip() == question.strip():
-        return retriever.search(query, top_k=top_k)
+        return retriever.search(query, top_k=top_k, document=document)
     depth = max(top_k, FUSION_DEPTH)
-    with_context = retriever.search(query, top_k=depth)
-    alone = retriever.search(question, top_k=depth)
+    with_context = retriever.search(query, top_k=depth, document=document)
+    alone = retriever.search(question, top_k=depth, document=document)
     score: dict[str, float] = {}
     hits: dict[str, Hit] = {}
     for result in (with_context, alone):

@@ -47,14 +47,14 @@ def is_overview(question: str, history: list[dict] | None = None) -> bool:
     return bool(set(words) & TEXT_WORDS) or not history
 
 
-def overview(retriever: Ranker, question: str, top_k: int) -> SearchResult:
+def overview(retriever: Ranker, question: str, top_k: int, document: str | None = None) -> SearchResult:
     """The first ``top_k`` passages of the document the question is closest to, in reading order.
 
     With one article that is the article's standfirst and lede; in an archive it is the document
-    whose passage ranks first for the question, the only reading of "this story" a search can make.
-    The confidence is the search's own, so the reply says how close the question was.
+    whose passage ranks first for the question, the only reading of "this story" a search can make,
+    unless the reader named one (``document``). The confidence is the search's own.
     """
-    result = retriever.search(question, top_k=SCAN)
+    result = retriever.search(question, top_k=SCAN, document=document)
     if not result.hits:
         return result
     document = result.hits[0].passage.document

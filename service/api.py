@@ -7,6 +7,7 @@ import logging
 from flask import Response, request
 from flask_openapi3 import APIBlueprint, Tag
 
+from index import UnknownDocument
 from qa.feedback import FeedbackError
 
 from .errors import error_response
@@ -48,7 +49,10 @@ def require_json():
 def ask(body: AskRequest):
     """Answer from the article: a short extractive answer and the cited passages, or an abstention."""
     history = [turn.model_dump() for turn in body.history]
-    result = get_answerer().ask(body.question, history, body.top_k)
+    try:
+        result = get_answerer().ask(body.question, history, body.top_k, body.document)
+    except UnknownDocument as exc:
+        return error_response(400, "unknown_document", str(exc))
     record_answer(result)
     if log.isEnabledFor(logging.INFO):  # the fields are built only when the line is written
         log.info(

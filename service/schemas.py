@@ -45,6 +45,16 @@ class AskRequest(BaseModel):
         ),
     )
     top_k: StrictInt = Field(TOP_K, ge=1, le=MAX_TOP_K, description="How many passages to return.")
+    document: StrictStr | None = Field(
+        None,
+        min_length=1,
+        max_length=256,
+        description=(
+            "Answer from this document only: its id, as the cited passages' `document` gives it. By default the "
+            "search chooses the document (an archive of several). An id the corpus does not hold is refused with "
+            "400 `unknown_document`."
+        ),
+    )
 
     @field_validator("top_k", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from index import Retriever, load_index
+from index import Retriever, UnknownDocument, load_index
 from index.archive import faiss_add
 from index.milvus_archive import milvus_add, milvus_remove
 from index.milvus_retriever import MilvusRetriever
@@ -94,5 +94,20 @@ def test_milvus_ranks_the_chosen_document_as_faiss_ranks_the_article_alone(milvu
                 retriever.uncovered_share(theirs.query_tokens, first, 0.5), abs=1e-6
             )
         assert milvus.search(QUESTION).hits[0].passage.document == "ostend-gulls"
+        scoped = milvus.search(QUESTION, document="verviers-raid")
+        assert [h.passage.id for h in scoped.hits] == [h.passage.id for h in retriever.search(QUESTION).hits]
     finally:
         milvus_remove(store, encoder, "ostend-gulls")
+
+
+def test_a_search_can_be_scoped_to_either_document(two_documents, encoder, retriever):
+    """Scoped to the article, the toy article's question is ranked over the article alone, as the article
+    alone ranks it; scoped to the toy article, an article question gets the toy article's passages."""
+    both = Retriever(encoder, two_documents)
+    scoped = both.search(QUESTION, document="verviers-raid")
+    assert [h.passage.id for h in scoped.hits] == [h.passage.id for h in retriever.search(QUESTION).hits]
+    assert {h.passage.document for h in both.search("Who is Virginie Taelman?", document="ostend-gulls").hits} == {
+        "ostend-gulls"
+    }
+    with pytest.raises(UnknownDocument, match="ostend-gulls"):
+        both.search("Who?", document="nowhere")

@@ -88,6 +88,9 @@ def test_self_contained_question_is_not_pulled_towards_the_history(client):
             "history",
         ),
         ({"question": "ok?", "colour": "red"}, 400, "invalid_request", "colour"),
+        ({"question": "ok?", "document": ""}, 400, "invalid_request", "document"),
+        ({"question": "ok?", "document": 7}, 400, "invalid_request", "document"),
+        ({"question": "ok?", "document": "no-such-article"}, 400, "unknown_document", "no-such-article"),
     ],
 )
 def test_bad_input_gets_a_json_error_naming_the_field(client, body, status, code, names):
@@ -128,6 +131,17 @@ def test_wrong_method_and_unknown_path_answer_json(client):
     assert "POST" in response.headers["Allow"]
     response = client.post("/api/nothing", json={})
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_question_can_be_scoped_to_a_document(client):
+    body = {"question": "Who is Virginie Taelman?", "document": "verviers-raid"}
+    reply = client.post("/api/ask", json=body).get_json()
+    assert reply["answerable"] and {p["document"] for p in reply["passages"]} == {"verviers-raid"}
+    assert reply == client.post("/api/ask", json={"question": body["question"]}).get_json() | {
+        "took_ms": reply["took_ms"]
+    }
+    refused = client.post("/api/ask", json={"question": "Who?", "document": "nope"}).get_json()["error"]
+    assert "verviers-raid" in refused["message"]  # says which documents there are
 
 
 def test_openapi_describes_the_validated_request(client):
