@@ -64,6 +64,12 @@ def test_quoted_speech_opens_a_sentence():
         ("Which judge authorized the raid?", "The raid was authorized by a Belgian judge.", False),
         ("Which judge authorized the raid?", "The raid was authorized by judge Anne Dupont.", True),
         ("Which city did they fly to?", "They had flown to Istanbul that April.", True),
+        # "Who did X?" is answered by a description of people too; "who was the ...?" still wants a name.
+        ("who got arrested", "(The third man fled and was arrested.)", True),
+        ("Who helped him escape?", "Salah called on two friends in Molenbeek.", True),
+        ("Who got arrested?", "The apartment looked like a war zone.", False),
+        ("Who was the Belgian prime minister then?", "The prime minister declined to comment.", False),
+        ("Who's the family's lawyer?", "The family's lawyer spoke to the press.", False),
         ("Why did they go?", "Anything answers a question of no particular kind.", True),
     ],
 )
