@@ -95,7 +95,7 @@ class MilvusRetriever(Ranker):
             self.sentence_hub = dict(zip(keys, hub_scores(vectors, np.array(owners)).tolist(), strict=True))
         self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens_lock = threading.Lock()
-        self._init_ranking(encoder, self.index.token_idf, prior, weights, cache_size, idf_power)
+        self._init_ranking(encoder, self.index.token_idf, prior, weights, cache_size, idf_power, (upper, lower))
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = MilvusDocumentScope(self)
 

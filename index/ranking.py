@@ -22,6 +22,7 @@ from .chunking import Passage, Sentence
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
+from .spelling import NameSpeller
 from .words import function_word_ids, punctuation_ids
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class Ranker(ABC):
 
     def _init_ranking(
         self, encoder: Encoder, token_idf: np.ndarray, lede: LedePrior | None, weights: Weights | None,
-        cache_size: int, idf_power: float = IDF_POWER,
+        cache_size: int, idf_power: float = IDF_POWER, cased: tuple[set[str], set[str]] = (set(), set()),
     ) -> None:  # fmt: skip
         self.encoder = encoder
         self.token_idf = token_idf
@@ -144,6 +145,8 @@ class Ranker(ABC):
         self.idf_power = idf_power
         self.lede = lede
         vocabulary = encoder.vocabulary()
+        # Misspelt names read as the corpus's (spelling.py), from its cased words and the model's whole words.
+        self.speller = NameSpeller.of(*cased, frozenset(w for w in vocabulary if w.isalpha()))
         # Punctuation in a question ("?") matches the article's own questions and quotes: it gets no
         # weight in late interaction (eval-natural answer 0.600 -> 0.622, dev and extra level).
         # Lookup tables by token id, so a question's tokens are checked with one index, not a sort.

@@ -17,7 +17,7 @@ from .lexical import LexicalIndex
 from .ranking import CANDIDATES, Candidates, Hit, Ranker, SearchResult, segment_maxima
 from .store import Index
 from .token_product import TokenProduct
-from .words import is_fragment, name_terms
+from .words import cased_words, is_fragment, names_of
 
 __all__ = ["CANDIDATES", "FULL_SCAN_TOKENS", "Hit", "Retriever", "SearchResult"]
 
@@ -66,11 +66,12 @@ class Retriever(Ranker):
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
         self.passage_lexical = LexicalIndex([p.indexed_text for p in self.passages])
         self.passage_number = {p.id: i for i, p in enumerate(self.passages)}
-        names = name_terms(self.sentences, self.passage_lexical)
+        cased = cased_words(self.sentences)
+        names = names_of(*cased, self.passage_lexical)
         lede = LedePrior.build(self.passages, self.passage_lexical, names)
         self.fragments = np.array([is_fragment(s) for s in self.sentences], dtype=bool)
         self.sentence_hub = hub_scores(self.sentence_vectors, self.sentence_passage)
-        self._init_ranking(encoder, index.token_idf, lede, weights, cache_size, idf_power)
+        self._init_ranking(encoder, index.token_idf, lede, weights, cache_size, idf_power, cased)
         self._passage_tokens = functools.lru_cache(maxsize=PASSAGE_TOKEN_CACHE)(self._widened_tokens)
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = FaissDocumentScope(self) if scoped else None

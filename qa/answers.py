@@ -38,6 +38,7 @@ class AnswerOptions:
     ``whole_sentences``: an answer never starts from a question or a fragment (``answer_sentences``).
     ``fuse_followups``: a follow-up's ranking fuses its search with context and alone (``qa.followups``).
     ``overview``: a question about the article as a whole is answered from its top (``qa.overview``).
+    ``spelling``: misspelt names are read as the corpus spells them (``index.spelling``).
     """
 
     abstention: Abstention = field(default_factory=Abstention)
@@ -46,6 +47,7 @@ class AnswerOptions:
     whole_sentences: bool = True
     fuse_followups: bool = True
     overview: bool = True
+    spelling: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,16 @@ class Answerer:
         An unknown ``document`` raises ``index.UnknownDocument`` (the API answers 400 with its message).
         """
         started = time.perf_counter()
-        query = retrieval_query(question, history or []) if self.options.use_history else question
         options = self.options
+        asked = question
+        history = history or []
+        if options.spelling:
+            question = self.retriever.speller.correct(question)
+            history = [
+                {**turn, "content": self.retriever.speller.correct(turn["content"])} if turn["role"] == "user" else turn
+                for turn in history
+            ]
+        query = retrieval_query(question, history) if options.use_history else question
         if options.overview and is_overview(question, history):
             # What the article is about: its standfirst and lede answer, whatever the question matches.
             result = overview(self.retriever, question, top_k, document)
@@ -95,6 +105,7 @@ class Answerer:
             took_ms=round((time.perf_counter() - started) * 1000, 2),
             declined=declined,
             related=related,
+            searched=question if question != asked else None,
         )
 
 

@@ -167,6 +167,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         whole_sentences: bool = options.whole_sentences,
         fuse_followups: bool = options.fuse_followups,
         overview: bool = options.overview,
+        spelling: bool = options.spelling,
     ) -> Answerer:
         changed = dataclasses.replace(
             options,
@@ -175,6 +176,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
             whole_sentences=whole_sentences,
             fuse_followups=fuse_followups,
             overview=overview,
+            spelling=spelling,
         )
         return dataclasses.replace(answerer, options=changed)
 
@@ -197,6 +199,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("answer: best sentence only", answered(companion="none")),
         ("answer: fragments allowed", answered(whole_sentences=False)),
         ("without overview questions (qa/overview.py)", answered(overview=False)),
+        ("without name spelling (index/spelling.py)", answered(spelling=False)),
         ("without coverage abstention", declined(coverage=False)),
         ("answer type: quantity only", declined(answer_types=frozenset({"quantity"}))),
         ("without answer-type check", declined(answer_types=frozenset())),

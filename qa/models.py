@@ -69,3 +69,10 @@ class Answer(BaseModel):
     related: list[CitedPassage] = Field(
         description="When declined as not_in_article: the closest passages, as related reading, not as an answer.",
     )
+    searched: str | None = Field(
+        default=None,
+        description=(
+            "The question as it was searched, when a misspelt name in it was read as the article's spelling "
+            '("who is abaoud" searched as "who is abaaoud"); null when it was searched as asked.'
+        ),
+    )

@@ -1,4 +1,4 @@
-"""The project's own question sets (eval/extra, eval/reader) stay valid: answers are verbatim spans of the article."""
+"""The project's own question sets (eval/extra, reader, typos) stay valid: answers are spans of the article."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from qa.evaluate import load_jsonl, norm
 
 from .conftest import CORPUS, ROOT
 
-SETS = [ROOT / "eval" / "extra", ROOT / "eval" / "reader"]
+SETS = [ROOT / "eval" / "extra", ROOT / "eval" / "reader", ROOT / "eval" / "typos"]
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +19,8 @@ def article() -> str:
 @pytest.mark.parametrize("folder", SETS, ids=lambda f: f.name)
 @pytest.mark.parametrize("name", ["questions.jsonl", "conversations.jsonl"])
 def test_every_answer_is_a_span_of_the_article(article, folder, name):
+    if not (folder / name).exists():
+        pytest.skip(f"{folder.name} has no {name}")  # eval/typos holds questions only
     items = load_jsonl(folder / name)
     assert items, f"{name} is empty"
     for item in items:

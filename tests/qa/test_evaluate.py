@@ -48,6 +48,7 @@ def test_ablation_runs_each_variant_on_its_own_pipeline_and_leaves_the_serving_o
     )
     assert "without hubness correction (index/hubness.py)" in labels
     assert "without overview questions (qa/overview.py)" in labels
+    assert "without name spelling (index/spelling.py)" in labels
     assert all("hit@1" in m for _, m in rows)
     assert retriever.weights == weights and retriever.idf_power == power and retriever.hubness
     assert answerer.options == AnswerOptions()
@@ -75,5 +76,5 @@ def test_ablation_prints_as_a_markdown_table(retriever, questions):
     assert table[1].startswith("|---|---:|")
     assert table[2].startswith("| all signals | 1.000 |")
     # all signals, 6 weights off, 2 idf powers, lede, punctuation, fragments, hubness, 2 follow-up rows,
-    # 3 answer modes, overview, 4 abstention rows
-    assert len(table) == 2 + 23
+    # 3 answer modes, overview, spelling, 4 abstention rows
+    assert len(table) == 2 + 24

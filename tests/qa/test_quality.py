@@ -20,6 +20,7 @@ from ..conftest import EVAL_DIR, ROOT
 EXTRA_DIR = ROOT / "eval" / "extra"
 NATURAL_DIR = EVAL_DIR.parent / "eval-natural"
 READER_DIR = ROOT / "eval" / "reader"
+TYPOS_DIR = ROOT / "eval" / "typos"
 
 FLOORS = {
     "dev": {"hit@1": 0.88, "hit@3": 0.96, "mrr": 0.92, "answer": 0.84, "abstain_oos": 1.0, "conv_hit@3": 0.80},
@@ -44,10 +45,12 @@ FLOORS = {
         "abstain_near": 0.7,
         "abstain_general": 1.0,
     },
+    # The questions of the four sets with one name misspelt (scripts/typo_set.py).
+    "typos": {"hit@1": 0.83, "hit@3": 0.95, "mrr": 0.89, "answer": 0.76},
 }
 # At most this share of answerable questions declined; eval/reader has one today ("how many cops were
 # there": its first passage lacks the number, docs/quality.md).
-FALSE_ABSTAIN = {"dev": 0.03, "extra": 0.03, "natural": 0.03, "reader": 0.03}
+FALSE_ABSTAIN = {"dev": 0.03, "extra": 0.03, "natural": 0.03, "reader": 0.03, "typos": 0.03}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,13 @@ def metrics(retriever):
     cache: dict[str, dict] = {}
 
     def get(name: str) -> dict:
-        directory: Path = {"dev": EVAL_DIR, "extra": EXTRA_DIR, "natural": NATURAL_DIR, "reader": READER_DIR}[name]
+        directory: Path = {
+            "dev": EVAL_DIR,
+            "extra": EXTRA_DIR,
+            "natural": NATURAL_DIR,
+            "reader": READER_DIR,
+            "typos": TYPOS_DIR,
+        }[name]
         if not directory.is_dir():
             pytest.skip(f"{directory} is not there")
         if name not in cache:
