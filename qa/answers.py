@@ -16,6 +16,7 @@ from .abstention import Abstention
 from .followups import retrieval_query, search_followup
 from .limits import TOP_K
 from .models import Answer, CitedPassage, Declined, Highlight
+from .normalise import with_question_mark
 from .overview import is_overview, lead_sentences, overview
 
 MAX_ANSWER_WORDS = 60
@@ -39,6 +40,7 @@ class AnswerOptions:
     ``fuse_followups``: a follow-up's ranking fuses its search with context and alone (``qa.followups``).
     ``overview``: a question about the article as a whole is answered from its top (``qa.overview``).
     ``spelling``: misspelt names are read as the corpus spells them (``index.spelling``).
+    ``normalise``: a question typed without its question mark gets one (``qa.normalise``).
     """
 
     abstention: Abstention = field(default_factory=Abstention)
@@ -48,6 +50,7 @@ class AnswerOptions:
     fuse_followups: bool = True
     overview: bool = True
     spelling: bool = True
+    normalise: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,13 @@ class Answerer:
         """
         started = time.perf_counter()
         options = self.options
-        asked = question
         history = history or []
+        if options.normalise:  # "how old was el bali" is searched as "how old was el bali?"
+            question = with_question_mark(question)
+            history = [
+                {**t, "content": with_question_mark(t["content"])} if t["role"] == "user" else t for t in history
+            ]
+        asked = question
         if options.spelling:
             question = self.retriever.speller.correct(question)
             history = [

@@ -168,6 +168,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         fuse_followups: bool = options.fuse_followups,
         overview: bool = options.overview,
         spelling: bool = options.spelling,
+        normalise: bool = options.normalise,
     ) -> Answerer:
         changed = dataclasses.replace(
             options,
@@ -177,6 +178,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
             fuse_followups=fuse_followups,
             overview=overview,
             spelling=spelling,
+            normalise=normalise,
         )
         return dataclasses.replace(answerer, options=changed)
 
@@ -200,6 +202,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("answer: fragments allowed", answered(whole_sentences=False)),
         ("without overview questions (qa/overview.py)", answered(overview=False)),
         ("without name spelling (index/spelling.py)", answered(spelling=False)),
+        ("without the question mark put back (qa/normalise.py)", answered(normalise=False)),
         ("without coverage abstention", declined(coverage=False)),
         ("answer type: quantity only", declined(answer_types=frozenset({"quantity"}))),
         ("without answer-type check", declined(answer_types=frozenset())),

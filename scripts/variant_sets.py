@@ -1,6 +1,9 @@
-"""Write eval/typos: the project's question sets with one name of each question misspelt, as readers type them.
+"""Write eval/typos and eval/sloppy: the question sets as readers type them, misspelt or in haste.
 
-    python scripts/typo_set.py            # from ../shared/eval, ../shared/eval-natural, eval/extra, eval/reader
+    python scripts/variant_sets.py        # from ../shared/eval, ../shared/eval-natural, eval/extra, eval/reader
+
+eval/sloppy is every question and out-of-scope question of the four sets typed in haste: lower case,
+no apostrophes, no final punctuation ("whats molenbeek like"). eval/typos is below.
 
 Readers misspell the foreign names of a news story ("Abaoud", "Molenbek", "Taelman" as "Telman").
 Each question that holds a name of the article (a word the article writes capitalised inside
@@ -67,13 +70,28 @@ def main() -> int:
                 question = re.sub(rf"\b{word}\b", typo, item["question"], count=1)
                 row = {"id": f"t{len(rows):03d}", "question": question, "answers": item["answers"], "from": item["id"]}
                 rows.append(row)
-    out = ROOT / "eval" / "typos"
-    out.mkdir(exist_ok=True)
-    (out / "questions.jsonl").write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )
-    print(f"{len(rows)} questions written to {out / 'questions.jsonl'}")
+    write(ROOT / "eval" / "typos" / "questions.jsonl", rows)
+    for name in ("questions.jsonl", "out_of_scope.jsonl"):
+        hasty = []
+        for source in SOURCES:
+            for line in (source / name).read_text(encoding="utf-8").splitlines():
+                item = json.loads(line)
+                key = f"{'s' if name == 'questions.jsonl' else 'so'}{len(hasty):03d}"
+                hasty.append({**item, "id": key, "question": hastily(item["question"]), "from": item["id"]})
+        write(ROOT / "eval" / "sloppy" / name, hasty)
     return 0
+
+
+def hastily(question: str) -> str:
+    """``question`` typed in haste: lower case, no apostrophes, no final punctuation."""
+    text = question.lower().replace("\u2019", "'").replace("'", "")
+    return re.sub(r"[?.!,]", "", text).strip()
+
+
+def write(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    print(f"{len(rows)} questions written to {path}")
 
 
 if __name__ == "__main__":
