@@ -53,7 +53,17 @@ def test_any_question_gets_a_well_formed_answer(answerer, sources, question, top
     answer = answerer.ask(question, history if with_history else [], top_k)
     assert isinstance(answer, Answer)
     reply = answer.model_dump()  # as the API serialises it
-    assert set(reply) == {"answer", "answerable", "passages", "confidence", "took_ms", "declined", "related"}
+    assert set(reply) == {
+        "answer",
+        "answerable",
+        "passages",
+        "confidence",
+        "took_ms",
+        "declined",
+        "related",
+        "searched",
+    }
+    assert reply["searched"] is None or (isinstance(reply["searched"], str) and reply["searched"] != question)
     if not reply["answerable"]:
         assert reply["passages"] == []
         if reply["declined"] == "off_topic":

@@ -159,7 +159,10 @@ def test_openapi_documents_why_a_question_was_declined_and_the_related_reading(c
     ok = spec["paths"]["/api/ask"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/Answer"}
     properties = spec["components"]["schemas"]["Answer"]["properties"]
-    assert list(properties) == ["answer", "answerable", "passages", "confidence", "took_ms", "declined", "related"]
+    assert list(properties) == [
+        "answer", "answerable", "passages", "confidence", "took_ms", "declined", "related", "searched"
+    ]  # fmt: skip
+    assert "misspelt" in properties["searched"]["description"]
     declined = properties["declined"]
     assert declined["anyOf"] == [{"enum": ["not_in_article", "off_topic"], "type": "string"}, {"type": "null"}]
     assert "not_in_article" in declined["description"] and "off_topic" in declined["description"]
