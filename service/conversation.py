@@ -54,6 +54,7 @@ class Exchange:
     answer: str
     passages: list[CitedPassage] = field(default_factory=list)
     related: list[CitedPassage] = field(default_factory=list)
+    searched: str | None = None  # the question as searched, when a misspelt name was read (Answer.searched)
 
     @property
     def answerable(self) -> bool:
@@ -177,6 +178,13 @@ def parse_exchanges(form: MultiDict, documents: Mapping[str, Document]) -> list[
         exchange.related = _passages(raw_related, documents)
         if exchange.passages and exchange.related:
             raise ConversationError(_DAMAGED)  # related reading is offered only in place of an answer
+    searched = form.getlist("searched")  # one per exchange ("" when searched as asked); absent in older pages
+    if searched and len(searched) != len(exchanges):
+        raise ConversationError(_DAMAGED)
+    for exchange, text in zip(exchanges, searched, strict=False):
+        if len(text) > MAX_QUESTION_CHARS + 1:
+            raise ConversationError(_DAMAGED)
+        exchange.searched = text or None
     return exchanges
 
 

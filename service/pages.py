@@ -89,7 +89,8 @@ def ask():
         message = "Answers are unavailable right now: the article index is not loaded. Try again shortly."
         return render_chat(exchanges, draft=draft, error=message, status=503)
     record_answer(result)
-    exchanges = trim([*exchanges, Exchange(body.question, result.answer, result.passages, result.related)])
+    exchange = Exchange(body.question, result.answer, result.passages, result.related, result.searched)
+    exchanges = trim([*exchanges, exchange])
     return render_chat(exchanges)
 
 

@@ -201,6 +201,8 @@
     const q = el("p", "question", question);
     q.id = "t" + turn + "-q";
     node.append(q);
+    // A misspelt name read as the article spells it: say what was searched (Answer.searched).
+    if (result.searched) node.append(el("p", "searched", "Searched for \u201c" + result.searched + "\u201d"));
     // Why it was declined, read from what is shown, as the server reads it back from the form (Exchange.declined).
     const declined = result.passages.length ? null : result.related.length ? "not_in_article" : "off_topic";
     const answer = el("div", declined ? "answer answer--none answer--" + declined.replace(/_/g, "-") : "answer");
@@ -223,7 +225,7 @@
     answer.append(feedbackGroup(turn));
     node.append(answer);
     node.append(hidden("q", question), hidden("a", result.answer), hidden("cites", refs(result.passages)),
-      hidden("related", refs(result.related)));
+      hidden("related", refs(result.related)), hidden("searched", result.searched || ""));
     return node;
   }
 

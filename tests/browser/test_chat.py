@@ -290,3 +290,18 @@ def test_unknown_article_is_a_page_not_found(browser, server):
         assert page.locator("link[rel=stylesheet]").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_misspelt_name_shows_what_was_searched(browser, server, javascript):
+    context = browser.new_context(base_url=server.url, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.get_by_label("Your question").fill("Who is Virginie Telman?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        page.locator(".exchange:not(.is-pending) .answer-text").first.wait_for()
+        assert page.locator("#t0 .searched").inner_text() == "Searched for “Who is Virginie taelman?”"
+        assert "Taelman" in page.locator("#t0 .answer-text").inner_text()
+    finally:
+        context.close()

@@ -122,7 +122,7 @@ def test_posted_question_is_answered_with_highlighted_cited_passages(first_answe
     link = first_group(r'<a class="source-link" href="([^"]+)"', html).replace("&amp;", "&")
     assert re.fullmatch(r"/articles/verviers-raid\?s=\d+&e=\d+#p6", link)
     hidden = parse(html).hidden
-    assert [name for name, _ in hidden] == ["q", "a", "cites", "related"]
+    assert [name for name, _ in hidden] == ["q", "a", "cites", "related", "searched"]
     assert hidden[0][1] == ESCAPE_QUESTION and ESCAPE_SENTENCE in hidden[1][1]
     assert [c["document"] for c in json.loads(hidden[2][1])] == ["verviers-raid"] * 3
     assert hidden[3][1] == "[]"  # an answer offers no related reading
@@ -265,9 +265,9 @@ def test_question_markup_is_shown_as_text(web):
 
 
 def _exchange(
-    question: str = "Q?", answer: str = "A.", cites: str = "[]", related: str = "[]"
+    question: str = "Q?", answer: str = "A.", cites: str = "[]", related: str = "[]", searched: str = ""
 ) -> list[tuple[str, str]]:
-    return [("q", question), ("a", answer), ("cites", cites), ("related", related)]
+    return [("q", question), ("a", answer), ("cites", cites), ("related", related), ("searched", searched)]
 
 
 _PARAGRAPH_7 = '{"id":"x","document":"verviers-raid","start":4300,"end":5397,"score":0.5,"highlight":[0,10]}'
@@ -405,3 +405,15 @@ def test_the_page_hands_app_js_the_limits_the_api_enforces(client):
     assert form.limits == limits.as_json()
     assert form.limits["maxHistoryTurns"] == MAX_HISTORY_TURNS
     assert form.maxlength == str(limits.MAX_QUESTION_CHARS)
+
+
+def test_a_misspelt_name_says_what_was_searched_and_keeps_saying_it(web):
+    first = web.post("/", data={"question": "Who is Virginie Telman?"})
+    assert first.status_code == 200
+    note = '<p class="searched">Searched for “Who is Virginie taelman?”</p>'
+    assert note in first.text and "Taelman" in first_group(r'<p class="answer-text">(.*?)</p>', first.text)
+    follow = web.post("/", data=MultiDict([*parse(first.text).hidden, ("question", "Who is Virginie Taelman?")]))
+    assert follow.status_code == 200
+    assert note in exchange_html(follow.text, 0) and 'class="searched"' not in exchange_html(follow.text, 1)
+    damaged = [(k, v) for k, v in parse(follow.text).hidden if k != "searched"] + [("searched", "")]
+    assert "could not be read" in web.post("/", data=MultiDict([*damaged, ("question", "Who?")])).text
