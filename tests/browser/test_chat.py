@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -167,22 +169,29 @@ def test_example_question_is_asked_by_keyboard_alone(page):
     assert page.evaluate("document.activeElement.id") == "question"
 
 
-@pytest.mark.parametrize("javascript", [True, False])
-def test_question_outside_the_article_shows_no_passages(browser, server, javascript):
+@contextmanager
+def asked_on_a_new_page(browser, server, javascript: bool, question: str) -> Iterator:
+    """A page of its own (with or without JavaScript) once ``question`` has been asked and answered."""
     context = browser.new_context(base_url=server.url, java_script_enabled=javascript)
     try:
         page = context.new_page()
         page.goto("/")
-        page.get_by_label("Your question").fill("What is the capital of Australia?")
+        page.get_by_label("Your question").fill(question)
         page.get_by_role("button", name="Ask", exact=True).click()
         page.locator(".exchange:not(.is-pending)").first.wait_for()
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_question_outside_the_article_shows_no_passages(browser, server, javascript):
+    with asked_on_a_new_page(browser, server, javascript, "What is the capital of Australia?") as page:
         assert page.locator(".answer-text").inner_text().startswith("The article doesn't say")
         assert page.locator(".source").count() == 0 and page.locator("mark").count() == 0
         assert page.locator(".related, .related-passage").count() == 0
         assert "Related reading" not in page.locator("main").inner_text()
         assert page.locator('input[name="related"]').input_value() == "[]"
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("javascript", [True, False])
@@ -294,14 +303,6 @@ def test_unknown_article_is_a_page_not_found(browser, server):
 
 @pytest.mark.parametrize("javascript", [True, False])
 def test_a_misspelt_name_shows_what_was_searched(browser, server, javascript):
-    context = browser.new_context(base_url=server.url, java_script_enabled=javascript)
-    try:
-        page = context.new_page()
-        page.goto("/")
-        page.get_by_label("Your question").fill("Who is Virginie Telman?")
-        page.get_by_role("button", name="Ask", exact=True).click()
-        page.locator(".exchange:not(.is-pending) .answer-text").first.wait_for()
+    with asked_on_a_new_page(browser, server, javascript, "Who is Virginie Telman?") as page:
         assert page.locator("#t0 .searched").inner_text() == "Searched for “Who is Virginie taelman?”"
         assert "Taelman" in page.locator("#t0 .answer-text").inner_text()
-    finally:
-        context.close()
