@@ -34,7 +34,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.applications import Starlette
 from threadpoolctl import threadpool_limits
 
-from index import Document, IndexError_
+from index import Document, IndexError_, UnknownDocument
 from qa.answers import Answerer, cited_passage
 from qa.limits import MAX_HISTORY_CHARS, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K, TOP_K, not_blank
 from qa.models import Answer, CitedPassage, Declined, Turn
@@ -123,6 +123,17 @@ History = Annotated[
     AfterValidator(_within_budget),
 ]
 TopK = Annotated[int, Field(ge=1, le=MAX_TOP_K, description="How many passages to return.")]
+DocumentId = Annotated[
+    str | None,
+    Field(
+        min_length=1,
+        max_length=256,
+        description=(
+            "Answer from this document only: its id, as the citations' `document` and the resources' URIs give it. "
+            "By default the search chooses (a corpus of several documents)."
+        ),
+    ),
+]
 
 
 def corpus_summary(documents: Sequence[Document]) -> str:
@@ -263,9 +274,14 @@ def build_mcp_server(
         except IndexError_ as exc:
             raise ToolError(f"The article's index is not available: {exc}") from None
 
-    def ask_article(question: Question, history: History = None) -> Annotated[CallToolResult, ArticleAnswer]:
+    def ask_article(
+        question: Question, history: History = None, document: DocumentId = None
+    ) -> Annotated[CallToolResult, ArticleAnswer]:
         turns = [turn.model_dump() for turn in history or []]
-        answer = answerer().ask(question, turns)
+        try:
+            answer = answerer().ask(question, turns, document=document)
+        except UnknownDocument as exc:
+            raise ToolError(str(exc)) from None
         if on_answer is not None:
             on_answer(answer)
         result = ArticleAnswer(
@@ -281,8 +297,13 @@ def build_mcp_server(
             structured_content=result.model_dump(mode="json"),
         )
 
-    def search_article(query: Question, top_k: TopK = TOP_K) -> Annotated[CallToolResult, SearchResults]:
-        found = answerer().retriever.search(query, top_k=top_k)
+    def search_article(
+        query: Question, top_k: TopK = TOP_K, document: DocumentId = None
+    ) -> Annotated[CallToolResult, SearchResults]:
+        try:
+            found = answerer().retriever.search(query, top_k=top_k, document=document)
+        except UnknownDocument as exc:
+            raise ToolError(str(exc)) from None
         matched = bool(found.hits) and found.confidence >= threshold
         passages = [
             citation(cited_passage(rank, hit), public_url, cited=False) for rank, hit in enumerate(found.hits, 1)

@@ -76,7 +76,7 @@ def test_related_reading_is_labelled_as_not_answering():
 class Declining:
     """An answerer that finds the subject in the article but not the answer (``declined="not_in_article"``)."""
 
-    def ask(self, question: str, history: list | None = None, top_k: int = 3) -> Answer:
+    def ask(self, question: str, history: list | None = None, top_k: int = 3, document: str | None = None) -> Answer:
         return answer(
             answer="The article doesn't say.", answerable=False, declined="not_in_article", related=[passage(1, 12)]
         )

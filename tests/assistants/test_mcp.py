@@ -121,6 +121,13 @@ async def test_a_follow_up_is_understood_from_the_history(mcp_session):
     assert any("jumped out of a window" in c["text"] for c in data["citations"])
 
 
+async def test_a_question_can_be_scoped_to_a_document(mcp_session):
+    session, _ = mcp_session
+    scoped = await ask(session, question="How did El Bali try to escape?", document="verviers-raid")
+    assert scoped["answerable"] and {c["document"] for c in scoped["citations"]} == {"verviers-raid"}
+    assert scoped == await ask(session, question="How did El Bali try to escape?")
+
+
 async def test_search_article_gives_ranked_passages_and_none_off_topic(mcp_session):
     session, public_url = mcp_session
     result = await session.call_tool("search_article", {"query": "Where were the Kalashnikovs bought?", "top_k": 2})
@@ -230,6 +237,8 @@ async def test_document_resources_follow_the_corpus_version(corpus_dir, monkeypa
         ("ask_article", {"question": ESCAPE, "history": [{"role": "user", "content": "x" * 3000}] * 8}, "in all"),
         ("search_article", {"query": ESCAPE, "top_k": "many"}, "top_k"),
         ("search_article", {"query": ESCAPE, "top_k": 11}, "top_k"),
+        ("ask_article", {"question": ESCAPE, "document": "no-such-article"}, "it holds verviers-raid"),
+        ("search_article", {"query": ESCAPE, "document": ""}, "document"),
     ],
 )
 async def test_bad_input_gets_a_clear_error_and_the_server_keeps_serving(mcp_session, tool, arguments, says):
