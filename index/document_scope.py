@@ -33,6 +33,7 @@ from .store import Index
 
 if TYPE_CHECKING:
     from .milvus_retriever import MilvusRetriever
+    from .ranking import Ranker
     from .retriever import Retriever
 
 CACHE = 32
@@ -41,7 +42,8 @@ CACHE = 32
 class DocumentScope(ABC):
     """Per-document retrievers, built on demand from an engine's rows and kept in an LRU of ``size``."""
 
-    def __init__(self, size: int = CACHE) -> None:
+    def __init__(self, parent: Ranker, size: int = CACHE) -> None:
+        self.parent = parent
         self.size = size
         self._cache: OrderedDict[str, Retriever] = OrderedDict()
 
@@ -54,9 +56,12 @@ class DocumentScope(ABC):
     def _index(self, document: str) -> Index:
         """``document`` alone, as an in-process index."""
 
-    @abstractmethod
     def _child(self, index: Index) -> Retriever:
-        """A retriever over ``index`` ranking as the engine's does."""
+        """An in-process retriever over ``index`` ranking as the engine's does (it has no second stage)."""
+        from .retriever import Retriever  # the retriever module imports this one
+
+        p = self.parent
+        return Retriever(p.encoder, index, p.weights, cache_size=0, idf_power=p.idf_power, scoped=False)
 
     def retriever(self, document: str) -> Retriever:
         """The retriever of ``document`` alone (built on first use)."""
@@ -99,9 +104,10 @@ def document_index(
 class FaissDocumentScope(DocumentScope):
     """Documents of a FAISS index: their rows sliced from what the worker holds."""
 
+    parent: Retriever
+
     def __init__(self, parent: Retriever, size: int = CACHE) -> None:
-        super().__init__(size)
-        self.parent = parent
+        super().__init__(parent, size)
         rows: dict[str, list[int]] = {}
         for row, passage in enumerate(parent.passages):
             rows.setdefault(passage.document, []).append(row)
@@ -133,19 +139,14 @@ class FaissDocumentScope(DocumentScope):
             ids,
         )
 
-    def _child(self, index: Index) -> Retriever:
-        from .retriever import Retriever  # the retriever module imports this one
-
-        p = self.parent
-        return Retriever(p.encoder, index, p.weights, cache_size=0, idf_power=p.idf_power, scoped=False)
-
 
 class MilvusDocumentScope(DocumentScope):
     """Documents held in Milvus: their rows fetched once, their idf from their stored statistics."""
 
+    parent: MilvusRetriever
+
     def __init__(self, parent: MilvusRetriever, size: int = CACHE) -> None:
-        super().__init__(size)
-        self.parent = parent
+        super().__init__(parent, size)
 
     @property
     def usable(self) -> bool:
@@ -155,11 +156,7 @@ class MilvusDocumentScope(DocumentScope):
         parent = self.parent
         stats = parent.document_stats[document]
         fetched = parent.store.fetch(parent.store.passage_ids(document))
-        df = np.zeros(len(parent.token_idf), dtype=np.int64)
-        ids = np.array(list(stats.df), dtype=np.int64)
-        if len(ids) and ids.max() >= len(df):
-            df = np.concatenate([df, np.zeros(ids.max() + 1 - len(df), dtype=np.int64)])
-        df[ids] = np.array(list(stats.df.values()), dtype=np.int64)
+        df = stats.added_to(np.zeros(len(parent.token_idf), dtype=np.int64))
         return document_index(
             {},
             fetched.passages,
@@ -169,9 +166,3 @@ class MilvusDocumentScope(DocumentScope):
             np.concatenate([[0], np.cumsum(fetched.token_lengths)]).astype(np.int64),
             idf_from_df(df, stats.sentences),
         )
-
-    def _child(self, index: Index) -> Retriever:
-        from .retriever import Retriever
-
-        p = self.parent
-        return Retriever(p.encoder, index, p.weights, cache_size=0, idf_power=p.idf_power, scoped=False)

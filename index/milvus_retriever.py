@@ -68,10 +68,7 @@ class MilvusRetriever(Ranker):
         lower: set[str] = set()
         lede: set[str] = set()
         for part in stats.values():
-            ids = np.array(list(part.df), dtype=np.int64)
-            if len(ids) and ids.max() >= len(df):
-                df = np.concatenate([df, np.zeros(ids.max() + 1 - len(df), dtype=np.int64)])
-            df[ids] += np.array(list(part.df.values()), dtype=np.int64)
+            df = part.added_to(df)
             upper |= set(part.upper)
             lower |= set(part.lower)
             lede |= set(part.lede)

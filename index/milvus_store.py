@@ -97,6 +97,14 @@ class DocumentStats:
             sorted(lower),
         )
 
+    def added_to(self, df: np.ndarray) -> np.ndarray:
+        """``df`` (counts by token id) with this document's counts added; longer if its ids go past the end."""
+        ids = np.array(list(self.df), dtype=np.int64)
+        if len(ids) and ids.max() >= len(df):
+            df = np.concatenate([df, np.zeros(ids.max() + 1 - len(df), dtype=np.int64)])
+        df[ids] += np.array(list(self.df.values()), dtype=np.int64)
+        return df
+
 
 # Calls that read a collection: Milvus answers them only for a collection loaded into memory.
 _READS = frozenset({"query", "search", "get", "hybrid_search", "query_iterator"})
