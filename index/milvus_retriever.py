@@ -74,6 +74,7 @@ class MilvusRetriever(Ranker):
             lede |= set(part.lede)
         sentences = sum(part.sentences for part in stats.values())
         self.document_stats = stats
+        self.document_ids = frozenset(stats)
         self.index = MilvusIndex(record, idf_from_df(df, sentences))
         cutter = store.cutter
         prior = LedePrior(frozenset(lede), frozenset(names_of(upper, lower, cutter)), cutter)
@@ -153,9 +154,6 @@ class MilvusRetriever(Ranker):
             encode_ms = (t1 - t0) * 1000
             return self._in_document(hits[0].passage.document)._search_encoded(query, qvec, qtok, top_k, w, encode_ms)
         return SearchResult(hits, float(found.dense_s.max()), timings, qtok)
-
-    def document_ids(self) -> frozenset[str]:
-        return frozenset(self.document_stats)
 
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
         """As ``Retriever.uncovered_share``, over the passage's token vectors (kept from the search that found it)."""

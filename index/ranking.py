@@ -116,6 +116,7 @@ class Ranker(ABC):
     token_idf: np.ndarray
     index: IndexInfo
     scope: DocumentScope | None = None  # several documents: the second stage (document_scope.py)
+    document_ids: frozenset[str]  # the documents of the index (what ``search``'s ``document`` may name)
     _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used
 
     @abstractmethod
@@ -124,9 +125,6 @@ class Ranker(ABC):
     ) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
 
-    @abstractmethod
-    def document_ids(self) -> frozenset[str]:
-        """The documents of the index (what ``search``'s ``document`` may name)."""
 
     @abstractmethod
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
@@ -182,8 +180,8 @@ class Ranker(ABC):
 
     def require_document(self, document: str) -> None:
         """Raise ``UnknownDocument`` unless the index holds ``document``."""
-        if document not in self.document_ids():
-            raise UnknownDocument(document, sorted(self.document_ids()))
+        if document not in self.document_ids:
+            raise UnknownDocument(document, sorted(self.document_ids))
 
     def _scoped(self) -> bool:
         return self.scope is not None and self.scope.usable

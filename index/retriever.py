@@ -66,6 +66,7 @@ class Retriever(Ranker):
         self.sentence_lexical = LexicalIndex([s.text for s in self.sentences])
         self.passage_lexical = LexicalIndex([p.indexed_text for p in self.passages])
         self.passage_number = {p.id: i for i, p in enumerate(self.passages)}
+        self.document_ids = frozenset(p.document for p in self.passages)
         cased = cased_words(self.sentences)
         names = names_of(*cased, self.passage_lexical)
         lede = LedePrior.build(self.passages, self.passage_lexical, names)
@@ -141,9 +142,6 @@ class Retriever(Ranker):
             **ranking_ms,
         }
         return SearchResult(hits, float(dense_s.max()), timings, qtok)
-
-    def document_ids(self) -> frozenset[str]:
-        return frozenset(p.document for p in self.passages)
 
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
         """The share of the question's content that nothing in ``passage`` matches above cosine ``tau``.
