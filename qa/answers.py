@@ -69,19 +69,9 @@ class Answerer:
         """
         started = time.perf_counter()
         options = self.options
-        history = history or []
-        if options.normalise:  # "how old was el bali" is searched as "how old was el bali?"
-            question = with_question_mark(question)
-            history = [
-                {**t, "content": with_question_mark(t["content"])} if t["role"] == "user" else t for t in history
-            ]
-        asked = question
-        if options.spelling:
-            question = self.retriever.speller.correct(question)
-            history = [
-                {**turn, "content": self.retriever.speller.correct(turn["content"])} if turn["role"] == "user" else turn
-                for turn in history
-            ]
+        asked = with_question_mark(question) if options.normalise else question
+        question = self._read(question)
+        history = [{**t, "content": self._read(t["content"])} if t["role"] == "user" else t for t in history or []]
         query = retrieval_query(question, history) if options.use_history else question
         if options.overview and is_overview(question, history):
             # What the article is about: its standfirst and lede answer, whatever the question matches.
@@ -115,6 +105,14 @@ class Answerer:
             related=related,
             searched=question if question != asked else None,
         )
+
+    def _read(self, text: str) -> str:
+        """A reader's text as it is searched: its question mark put back, misspelt names read as the corpus's."""
+        if self.options.normalise:  # "how old was el bali" is searched as "how old was el bali?"
+            text = with_question_mark(text)
+        if self.options.spelling:
+            text = self.retriever.speller.correct(text)
+        return text
 
 
 def answer_sentences(hit: Hit, companion: Companion = "coverage", whole_sentences: bool = True) -> list[Sentence]:
