@@ -57,8 +57,8 @@ def overview(retriever: Ranker, question: str, top_k: int, document: str | None 
     result = retriever.search(question, top_k=SCAN, document=document)
     if not result.hits:
         return result
-    document = result.hits[0].passage.document
-    mine = [hit for hit in result.hits if hit.passage.document == document]
+    chosen = result.hits[0].passage.document
+    mine = [hit for hit in result.hits if hit.passage.document == chosen]
     mine.sort(key=lambda hit: (hit.passage.paragraph, hit.passage.start))
     return SearchResult(mine[:top_k], result.confidence, result.timings_ms, result.query_tokens)
 

@@ -21,11 +21,8 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from markupsafe import escape
 
+from . import limit_storage  # noqa: F401  (its class registers as `memory://`: counts without a timer thread)
 from .errors import _wants_json, error_response
-from .limit_storage import SweptMemoryStorage
-
-# Defining it registered it as `memory://` (limit_storage.py): counts without a timer thread per request.
-MEMORY_STORAGE = SweptMemoryStorage
 
 # Blueprints whose POSTs (questions, ratings) count against RATELIMIT_ASK; GET pages are free.
 LIMITED_BLUEPRINTS = ("api", "pages", "openai", "mcp")
