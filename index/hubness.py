@@ -38,20 +38,17 @@ def hub_scores(vectors: np.ndarray, groups: np.ndarray, k: int = NEIGHBOURS) -> 
     """
     n = len(vectors)
     scores = np.zeros(n, dtype=np.float32)
-    if n == 0 or n > MAX_SENTENCES:
+    take = min(k, n - 1)
+    if take <= 0 or n > MAX_SENTENCES:
         return scores
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     groups = np.asarray(groups)
     for start in range(0, n, _BLOCK):
         block = vectors[start : start + _BLOCK] @ vectors.T
         block[groups[start : start + _BLOCK, None] == groups[None, :]] = -np.inf
-        others = np.isfinite(block).sum(axis=1)
-        take = min(k, n - 1)
-        if take <= 0:
-            break
-        nearest = -np.partition(-block, take - 1, axis=1)[:, :take]
+        nearest = -np.partition(-block, take - 1, axis=1)[:, :take]  # the best first: other groups' before -inf
         finite = np.isfinite(nearest)
-        counts = np.minimum(others, take)
+        counts = finite.sum(axis=1)
         sums = np.where(finite, nearest, 0.0).sum(axis=1)
         scores[start : start + len(block)] = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
     return scores

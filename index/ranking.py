@@ -125,7 +125,6 @@ class Ranker(ABC):
     ) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
 
-
     @abstractmethod
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
         """The share of the question's content that nothing in ``passage`` matches above cosine ``tau``."""
