@@ -115,6 +115,7 @@ class Ranker(ABC):
     encoder: Encoder
     token_idf: np.ndarray
     index: IndexInfo
+    lede: LedePrior | None  # the lede prior (lede.py), None when ranking without it
     scope: DocumentScope | None = None  # several documents: the second stage (document_scope.py)
     document_ids: frozenset[str]  # the documents of the index (what ``search``'s ``document`` may name)
     _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used

@@ -73,7 +73,7 @@ class Answerer:
         question = self._read(question)
         history = [{**t, "content": self._read(t["content"])} if t["role"] == "user" else t for t in history or []]
         query = retrieval_query(question, history) if options.use_history else question
-        if options.overview and is_overview(question, history):
+        if options.overview and is_overview(question, history, self.retriever.lede):
             # What the article is about: its standfirst and lede answer, whatever the question matches.
             result = overview(self.retriever, question, top_k, document)
             span = lead_sentences(result.hits[0], MAX_ANSWER_WORDS - 1) if result.hits else []

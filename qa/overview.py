@@ -15,11 +15,22 @@ and it has at least one. Without a word for the text ("what's the point?"), a qu
 conversation is taken to lean on the earlier turns ("it" is the last subject), not to ask for the
 article's gist. "Who wrote the article?" or "When was the story published?" are not overviews: they
 ask for something in the byline, and the normal search finds it.
+
+"What happened?" asks the same of the event the story reports, and so does "What happened in
+<the story's setting>?" when every other content word of it is a word of the headline, the
+standfirst or the first paragraph (``index.lede``): "What happened in Verviers?" of a story whose
+lede reports the raid in Verviers. The inverted pyramid puts the answer to that question in the
+standfirst and the lede. "What happened to X?", "what happened after/next/then ...?" ask about a
+sequel or a person's fate, and "What happened in <a place the lede does not name>?" about a detail,
+so the normal search answers them.
 """
 
 from __future__ import annotations
 
+import re
+
 from index import Hit, Ranker, SearchResult, Sentence
+from index.lede import LedePrior
 from index.words import content_words
 
 # Words for a piece of writing, as readers name the one they are reading.
@@ -35,16 +46,33 @@ _SUMMARY = """
     say says saying tell tells telling explain describe give matter matters significance important
 """
 SUMMARY_WORDS = frozenset(_SUMMARY.split())
+# "What happened (in / at / during ...)?": what took place, not a sequel ("to", "after", "next", "then" ...).
+_EVENT = re.compile(
+    r"^what(?: has| had| exactly| really| actually)? (?:happened|happens|occurred|went on|went down|took place)"
+    r"(?! (?:to|after|afterwards|next|then|later|since|before|when|because|with)\b)"
+)
+EVENT_WORDS = frozenset(["happened", "happens", "occurred", "went", "took", "place", "exactly", "really", "actually"])
 # How many passages an overview search looks through for the document's first ones.
 SCAN = 64
 
 
-def is_overview(question: str, history: list[dict] | None = None) -> bool:
-    """``question`` asks what the article is about (see the module's rule)."""
+def is_overview(question: str, history: list[dict] | None = None, lede: LedePrior | None = None) -> bool:
+    """``question`` asks what the article is about, or what happened in the event its lede reports (see the module)."""
     words = content_words(question)
-    if not words or not all(w in TEXT_WORDS or w in SUMMARY_WORDS for w in words):
+    if words and all(w in TEXT_WORDS or w in SUMMARY_WORDS for w in words):
+        return bool(set(words) & TEXT_WORDS) or not history
+    return lede is not None and is_event_overview(question, history, lede)
+
+
+def is_event_overview(question: str, history: list[dict] | None, lede: LedePrior) -> bool:
+    """``question`` is "What happened (in <the lede's setting>)?"; alone in a conversation it asks of the last turn."""
+    asked = " ".join(question.lower().replace("\u2019", "'").split())
+    if not _EVENT.match(asked):
         return False
-    return bool(set(words) & TEXT_WORDS) or not history
+    rest = [w for w in content_words(asked) if w not in EVENT_WORDS]
+    if not rest:
+        return not history
+    return not lede.off_lede(" ".join(rest))
 
 
 def overview(retriever: Ranker, question: str, top_k: int, document: str | None = None) -> SearchResult:

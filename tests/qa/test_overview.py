@@ -69,3 +69,29 @@ def test_without_the_stage_the_same_questions_fare_worse(retriever):
     plain = Answerer(retriever, AnswerOptions(overview=False))
     assert plain.ask("give me the gist").declined == "off_topic"
     assert plain.ask("What is this story about?").passages[0].paragraph != 0
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "event"),
+    [
+        ("What happened in Verviers?", None, True),  # the lede reports the raid in Verviers
+        ("what happened during the raid", None, True),
+        ("What happened?", None, True),
+        ("What happened?", [{"role": "user", "content": "Who is El Bali?"}], False),  # about the last turn
+        ("What happened to El Bali?", None, False),  # a person's fate
+        ("What happened after the raid?", None, False),  # a sequel
+        ("What happened in Molenbeek?", None, False),  # a place the lede does not name: a detail
+        ("What happened on the train to France?", None, False),
+        ("Why did the police raid the apartment?", None, False),
+    ],
+)
+def test_what_happened_in_the_ledes_setting_is_an_overview(retriever, question, history, event):
+    assert is_overview(question, history, retriever.lede) is event
+
+
+def test_what_happened_is_answered_from_the_standfirst(answerer):
+    reply = answerer.ask("What happened in Verviers?")
+    assert reply.answerable and reply.passages[0].paragraph == 0
+    assert "two suspected plotters dead, one man arrested" in reply.answer
+    plain = Answerer(answerer.retriever, AnswerOptions(overview=False))
+    assert "two suspected plotters dead, one man arrested" not in plain.ask("What happened in Verviers?").answer
