@@ -16,7 +16,11 @@ Three checks, each general to any document and measured on three question sets (
    answered only by sentences that hold something of that kind and not in the question: "How
    many ...?" a quantity (a numeral, a number word, "none", or that it is not known), "When ...?"
    a time, "What year ...?" a date, "Who was the ...?" / "Which judge ...?" a person's or a body's
-   name, "Which city ...?" a place's name.
+   name, "Which city ...?" a place's name. A name is looked for in the best sentence alone, not its
+   companion: news prose attributes each quotation to a named speaker, so the sentence beside the
+   best one often names someone ("…, asked Taelman.") without answering "Which judge authorized the
+   raid?". (A quantity or a time is looked for in the whole answer: a companion often gives it, and
+   judged on the best sentence alone eval-natural lost a follow-up.)
 
 Just under the threshold (from ``rescue_floor``), a question whose content the first passage
 matches almost whole (at most ``rescue_share`` unmatched above ``rescue_tau``) is answered: its
@@ -35,6 +39,7 @@ from .question import Kind, analyse
 from .settings import ABSTAIN_THRESHOLD
 
 ALL_KINDS: frozenset[Kind] = frozenset(("quantity", "time", "date", "person", "place"))
+NAMED: frozenset[Kind] = frozenset(("person", "place"))  # kinds answered by a name, looked for in the best sentence
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,15 @@ class Abstention:
     rescue_share: float = 0.3
 
     def judge(
-        self, question: str, retriever: Ranker, result: SearchResult, answer: Sequence[Sentence]
+        self,
+        question: str,
+        retriever: Ranker,
+        result: SearchResult,
+        answer: Sequence[Sentence],
+        best: Sentence | None = None,
     ) -> Declined | None:
-        """None when the first hit answers ``question`` (``answer`` its sentences), else why it does not."""
+        """None when the first hit answers ``question`` (``answer`` its sentences, ``best`` the one that
+        answers), else why it does not."""
         if not result.hits or result.query_tokens is None:
             return "off_topic"
         first = result.hits[0].passage
@@ -77,6 +88,8 @@ class Abstention:
         ):
             return "not_in_article"
         asked = analyse(question)
+        if best is not None and asked.kind in NAMED:
+            answer = [best]
         if asked.kind in self.answer_types and not asked.answered_by(" ".join(s.text for s in answer)):
             return "not_in_article"
         return None

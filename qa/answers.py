@@ -27,6 +27,11 @@ NOT_IN_ARTICLE = (
 )
 
 Companion = Literal["coverage", "next", "none"]
+# What a sentence that is not a neighbour of the best one must add over the neighbour to be taken
+# instead, as a share of what the best sentence matches: a hair's gain is noise in the token
+# matches, while the next sentence usually finishes the thought. Any share from 0.01 to 0.05 gives
+# the same answers on the six question sets; 0.10 starts to cost the dev set (docs/quality.md).
+FAR_MARGIN = 0.03
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class AnswerOptions:
     ``overview``: a question about the article as a whole is answered from its top (``qa.overview``).
     ``spelling``: misspelt names are read as the corpus spells them (``index.spelling``).
     ``normalise``: a question typed without its question mark gets one (``qa.normalise``).
+    ``far_margin``: what a sentence further off must add to be the companion instead of a neighbour.
+    ``fill``: the answer takes the sentences around its span while they fit the word limit (``fill``).
     """
 
     abstention: Abstention = field(default_factory=Abstention)
@@ -51,6 +58,8 @@ class AnswerOptions:
     overview: bool = True
     spelling: bool = True
     normalise: bool = True
+    far_margin: float = FAR_MARGIN
+    fill: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,10 +92,17 @@ class Answerer:
                 result = search_followup(self.retriever, question, query, top_k, document)
             else:
                 result = self.retriever.search(query, top_k=top_k, document=document)
-            span = answer_sentences(result.hits[0], options.companion, options.whole_sentences) if result.hits else []
-            declined = options.abstention.judge(question, self.retriever, result, span)
+            span = (
+                answer_sentences(result.hits[0], options.companion, options.whole_sentences, options.far_margin)
+                if result.hits
+                else []
+            )
+            best = best_sentence(result.hits[0], options.whole_sentences) if result.hits else None
+            declined = options.abstention.judge(question, self.retriever, result, span, best)
         passages, related = [], []
         if declined is None:
+            if options.fill:
+                span = fill(span, result.hits[0].passage)
             answer = compose_answer(span, result.hits[0].passage)
             passages = [cited_passage(1, result.hits[0], span)]
             passages += [cited_passage(rank, hit) for rank, hit in enumerate(result.hits[1:], start=2)]
@@ -115,7 +131,26 @@ class Answerer:
         return text
 
 
-def answer_sentences(hit: Hit, companion: Companion = "coverage", whole_sentences: bool = True) -> list[Sentence]:
+def best_sentence(hit: Hit, whole_sentences: bool = True) -> Sentence:
+    """The sentence of ``hit`` that answers: its best-matching one, unless that is a question or a fragment.
+
+    With ``whole_sentences``, a best sentence that is a question or a fragment of under four words
+    ("Mohamed?", a quoted "So what do the kids do?") gives way to the passage's best-matching
+    sentence that states something: such a sentence is never an answer on its own.
+    """
+    sentences = hit.passage.sentences
+    k = sentences.index(hit.sentence)
+    if whole_sentences and is_fragment(sentences[k]) and len(hit.token_matches) == len(sentences):
+        stating = [j for j in range(len(sentences)) if not is_fragment(sentences[j])]
+        if stating:
+            best = k
+            k = max(stating, key=lambda j: (hit.token_matches[j].sum(), -abs(j - best)))
+    return sentences[k]
+
+
+def answer_sentences(
+    hit: Hit, companion: Companion = "coverage", whole_sentences: bool = True, far_margin: float = FAR_MARGIN
+) -> list[Sentence]:
     """The sentences the answer is drawn from, in article order: the best one and a companion.
 
     The best-matching sentence is often the one that names the question's subject ("Marc
@@ -125,21 +160,16 @@ def answer_sentences(hit: Hit, companion: Companion = "coverage", whole_sentence
     better it matches each (``Hit.token_matches``), among sentences that fit the word limit with
     it. On a tie a neighbour wins, the next sentence before the previous one (news prose finishes
     a thought in the next sentence, or introduces it in the one before); a sentence further off is
-    taken only if it adds something, so an answer never opens with an unrelated sentence.
+    taken only if it adds something, and instead of the neighbour only if it adds more than
+    ``far_margin`` of the best sentence's match beyond what the neighbour adds, so an answer never
+    opens with an unrelated sentence.
     ``companion="next"`` always takes the next sentence, ``"none"`` the best one alone (ablations).
-    With ``whole_sentences``, a best sentence that is a question or a fragment of under four words
-    ("Mohamed?", a quoted "So what do the kids do?") gives way to the passage's best-matching
-    sentence that states something: such a sentence is never an answer on its own.
+    The best sentence is ``best_sentence``'s.
     Answer accuracy: best alone 0.788, with the next sentence 0.827, with this companion 0.865 on
     the dev set; 0.757 (next) and 0.814 on eval/extra.
     """
     sentences = hit.passage.sentences
-    k = sentences.index(hit.sentence)
-    if whole_sentences and is_fragment(sentences[k]) and len(hit.token_matches) == len(sentences):
-        stating = [j for j in range(len(sentences)) if not is_fragment(sentences[j])]
-        if stating:
-            best = k
-            k = max(stating, key=lambda j: (hit.token_matches[j].sum(), -abs(j - best)))
+    k = sentences.index(best_sentence(hit, whole_sentences))
     room = MAX_ANSWER_WORDS - 1 - sentences[k].words  # one word for the marker
     if companion == "next":
         picks = [k + 1] if k + 1 < len(sentences) and sentences[k + 1].words <= room else []
@@ -154,10 +184,39 @@ def answer_sentences(hit: Hit, companion: Companion = "coverage", whole_sentence
             if sentences[j].words + (abs(j - k) > 1) <= room  # "…" is a word
             and (abs(j - k) == 1 or gains[j] > 1e-6)  # a sentence further off must add something
         ]
-        picks = [max(fits, key=lambda j: gains[j])] if fits else []  # max keeps the first of equals
+        picks = []
+        if fits:
+            further = max(fits, key=lambda j: gains[j])  # max keeps the first of equals
+            neighbour = fits[0] if abs(fits[0] - k) == 1 else further
+            needed = gains[neighbour] + far_margin * hit.token_matches[k].sum()
+            picks = [further if further == neighbour or gains[further] > needed else neighbour]
     else:
         picks = []
     return [sentences[i] for i in sorted([k, *picks])]
+
+
+def fill(span: list[Sentence], passage: Passage) -> list[Sentence]:
+    """``span`` with what lies between its sentences, then after, then before it, added while it fits the word limit.
+
+    The answer field is a reader's whole reply in a chat or on Slack: what finishes or introduces
+    the answering sentences is worth its words ("Who survived?": the sentence naming "the other
+    survivor" is followed by his name). Only sentences touching the span are taken, so the answer
+    stays one run of the article's prose with at most the one gap the span had (filled if it fits). Abstention has
+    judged the span before this (more words would let more text pass for an answer).
+    """
+    order = passage.sentences
+    taken = sorted(order.index(sentence) for sentence in span)
+    used = sum(order[i].words for i in taken) + sum(b - a > 1 for a, b in itertools.pairwise(taken))
+    gap = [j for j in range(taken[0], taken[-1] + 1) if j not in taken]
+    if gap and used - 1 + sum(order[j].words for j in gap) <= MAX_ANSWER_WORDS - 1:  # no "…" then
+        taken, used = sorted([*taken, *gap]), used - 1 + sum(order[j].words for j in gap)
+    while True:
+        around = [j for j in (taken[-1] + 1, taken[0] - 1) if 0 <= j < len(order)]
+        fitting = [j for j in around if used + order[j].words <= MAX_ANSWER_WORDS - 1]
+        if not fitting:
+            return [order[i] for i in taken]
+        taken = sorted([*taken, fitting[0]])
+        used += order[fitting[0]].words
 
 
 def compose_answer(sentences: list[Sentence], passage: Passage | None = None) -> str:

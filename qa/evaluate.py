@@ -169,6 +169,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         overview: bool = options.overview,
         spelling: bool = options.spelling,
         normalise: bool = options.normalise,
+        far_margin: float = options.far_margin,
+        fill: bool = options.fill,
     ) -> Answerer:
         changed = dataclasses.replace(
             options,
@@ -179,6 +181,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
             overview=overview,
             spelling=spelling,
             normalise=normalise,
+            far_margin=far_margin,
+            fill=fill,
         )
         return dataclasses.replace(answerer, options=changed)
 
@@ -200,6 +204,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("answer: best + next sentence", answered(companion="next")),
         ("answer: best sentence only", answered(companion="none")),
         ("answer: fragments allowed", answered(whole_sentences=False)),
+        ("answer: a far sentence's least gain beats the next", answered(far_margin=0.0)),
+        ("answer: best and companion only, not filled", answered(fill=False)),
         ("without overview questions (qa/overview.py)", answered(overview=False)),
         ("without name spelling (index/spelling.py)", answered(spelling=False)),
         ("without the question mark put back (qa/normalise.py)", answered(normalise=False)),

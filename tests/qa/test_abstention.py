@@ -99,3 +99,16 @@ def test_the_answer_type_check_is_what_declines_the_judge_question(retriever):
     assert not Answerer(retriever).ask(question).answerable
     quantity_only = AnswerOptions(abstention=Abstention(answer_types=frozenset({"quantity"})))
     assert Answerer(retriever, quantity_only).ask(question).answerable
+
+
+def test_a_name_beside_the_best_sentence_does_not_answer_who(retriever):
+    """The sentence after "authorized by a Belgian judge" ends "asked Taelman": a speaker, not the judge."""
+    question = "Which judge authorized the Verviers raid?"
+    result = retriever.search(question)
+    rules = Abstention(coverage=False)
+    best = Sentence(0, 58, "The raid itself was authorized by a Belgian judge in time.")
+    speaker = Sentence(59, 107, '"Why don\'t we know the target?" asked Taelman.')
+    assert rules.judge(question, retriever, result, [best, speaker], best) == "not_in_article"
+    assert rules.judge(question, retriever, result, [best, speaker]) is None  # the whole answer: a name is there
+    named = Sentence(0, 55, "The raid was authorized by judge Anne Dubois last week.")
+    assert rules.judge(question, retriever, result, [named], named) is None

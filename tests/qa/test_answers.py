@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index import Hit, Passage, Sentence
-from qa.answers import MAX_ANSWER_WORDS, Answerer, answer_sentences, compose_answer
+from qa.answers import MAX_ANSWER_WORDS, Answerer, AnswerOptions, answer_sentences, compose_answer, fill
 
 
 def passage_of(*texts: str) -> Passage:
@@ -66,3 +66,31 @@ def test_real_answer_reaches_past_the_sentence_that_names_the_subject(retriever)
     reply = Answerer(retriever).ask("Who is the lawyer for Amghar's family?")
     assert "Virginie Taelman" in reply.answer
     assert len(reply.answer.split()) <= MAX_ANSWER_WORDS
+
+
+def test_a_far_sentence_adding_a_hair_does_not_displace_the_next_one():
+    """A gain of 1% of the best sentence's match is noise; the next sentence finishes the thought."""
+    passage = passage_of("The best one.", "The next one.", "Some other one.", "A far one.")
+    h = hit(0, [[0.5, 0.5], [0.1, 0.1], [0.1, 0.1], [0.51, 0.1]], passage)
+    assert answer_sentences(h) == [passage.sentences[0], passage.sentences[1]]
+    assert answer_sentences(h, far_margin=0.0) == [passage.sentences[0], passage.sentences[3]]
+    clear = hit(0, [[0.5, 0.5], [0.1, 0.1], [0.1, 0.1], [0.5, 0.9]], passage)  # adds 0.4: 40% of the best
+    assert answer_sentences(clear) == [passage.sentences[0], passage.sentences[3]]
+
+
+def test_fill_adds_the_sentences_around_the_span_while_they_fit():
+    passage = passage_of("First.", "Second one here.", "Third one.", " ".join(["word"] * MAX_ANSWER_WORDS))
+    middle = [passage.sentences[1]]
+    assert fill(middle, passage) == list(passage.sentences[:3])  # the next first, then the one before
+    assert fill([passage.sentences[0], passage.sentences[2]], passage) == list(passage.sentences[:3])
+    assert fill(list(passage.sentences[3:]), passage) == list(passage.sentences[3:])  # nothing fits beside it
+
+
+def test_a_filled_answer_holds_what_the_bare_pair_leaves_out(retriever):
+    """ "Who survived?": the best sentence speaks of "the other survivor"; his name is in the next one."""
+    served = Answerer(retriever).ask("Who survived?")
+    assert "Marouane El Bali" in served.answer and len(served.answer.split()) <= MAX_ANSWER_WORDS
+    bare = Answerer(retriever, AnswerOptions(far_margin=0.0, fill=False)).ask("Who survived?")
+    assert "Marouane El Bali" not in bare.answer
+    first = served.passages[0]  # the highlight marks what the answer was drawn from, filled
+    assert first.text[first.highlight.start : first.highlight.end] == served.answer.removesuffix(" [1]")
