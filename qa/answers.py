@@ -13,7 +13,7 @@ from index import Hit, Passage, Ranker, Sentence
 from index.words import is_fragment
 
 from .abstention import Abstention
-from .followups import retrieval_query, search_followup
+from .followups import answered_from, needs_context, retrieval_query, search_followup
 from .limits import TOP_K
 from .models import Answer, CitedPassage, Declined, Highlight
 from .normalise import with_question_mark
@@ -82,6 +82,9 @@ class Answerer:
         question = self._read(question)
         history = [{**t, "content": self._read(t["content"])} if t["role"] == "user" else t for t in history or []]
         query = retrieval_query(question, history) if options.use_history else question
+        archive = len(self.retriever.document_ids) > 1
+        if archive and document is None and options.use_history and history and needs_context(question):
+            document = answered_from(self.retriever, history)  # a follow-up stays in the last answer's document
         if options.overview and is_overview(question, history, self.retriever.lede):
             # What the article is about: its standfirst and lede answer, whatever the question matches.
             result = overview(self.retriever, question, top_k, document)

@@ -7,6 +7,10 @@ prepended for retrieval. A self-contained question is searched as it is, so hist
 drags retrieval away from what was asked. A follow-up is searched twice, with its context and
 alone, and the two rankings are fused (``search_followup``): the context says what it is about,
 the question alone what it asks, which is often the next thing the article says.
+
+In an archive of many documents, a follow-up stays in the document the previous answer was drawn
+from (``answered_from``): "How old was he?" after an answer about the Verviers raid means a man of
+that article, though a thousand others hold a "he" and an age.
 """
 
 from __future__ import annotations
@@ -131,3 +135,28 @@ def search_followup(
     best = sorted(score, key=lambda i: -score[i])[:top_k]  # stable: ties keep the with-context order
     timings = {k: v + alone.timings_ms.get(k, 0.0) for k, v in with_context.timings_ms.items()}
     return SearchResult([hits[i] for i in best], with_context.confidence, timings, with_context.query_tokens)
+
+
+# How much of an earlier answer's opening must be found in a passage for it to be where it came from.
+QUOTED_PREFIX = 60
+
+
+def answered_from(retriever: Ranker, history: list[dict]) -> str | None:
+    """The document the last answer in ``history`` was drawn from, or None (declined, or not the corpus's words).
+
+    The request carries the conversation as text, not citations, so the answer's own words are searched
+    for: an answer is sentences of one passage, verbatim, so the passage whose text holds its opening is
+    where it came from, whatever the engine.
+    """
+    for turn in reversed(history):
+        if turn.get("role") != "assistant":
+            continue
+        answer = (turn.get("content") or "").strip().removesuffix("[1]")
+        opening = answer.split(" \u2026 ")[0].strip()  # sentences further on follow an ellipsis
+        if len(opening) < QUOTED_PREFIX:  # too short to be sure of (and no answer is)
+            return None
+        for hit in retriever.search(opening, top_k=3).hits:
+            if opening[:QUOTED_PREFIX] in hit.passage.text:
+                return hit.passage.document
+        return None
+    return None

@@ -111,3 +111,32 @@ def test_a_search_can_be_scoped_to_either_document(two_documents, encoder, retri
     }
     with pytest.raises(UnknownDocument, match="ostend-gulls"):
         both.search("Who?", document="nowhere")
+
+
+def test_a_follow_up_stays_in_the_document_of_the_last_answer(two_documents, encoder):
+    """The earlier question as the client sent it says little ("Who was there?"); the answer came from the
+    raid's article, so "How many were there?" is asked of it, though with the earlier question its words
+    choose the gulls article archive-wide."""
+    answerer = Answerer(Retriever(encoder, two_documents))
+    first = answerer.ask("How many police officers were outside the apartment building?")
+    assert first.answerable and first.passages[0].document == "verviers-raid"
+    history = [{"role": "user", "content": "Who was there?"}, {"role": "assistant", "content": first.answer}]
+    follow_up = "How many were there?"
+    assert answerer.retriever.search(f"Who was there? {follow_up}").hits[0].passage.document == "ostend-gulls"
+    reply = answerer.ask(follow_up, history)
+    assert reply.passages and {p.document for p in reply.passages} == {"verviers-raid"}
+    standing_alone = answerer.ask("How many gull nests did the harbour master count?", history)
+    assert standing_alone.passages[0].document == "ostend-gulls"
+
+
+def test_the_last_answers_document_is_found_by_its_own_words(two_documents, encoder, retriever):
+    from qa.answers import NOT_COVERED
+    from qa.followups import answered_from
+
+    scoped = Retriever(encoder, two_documents)
+    article = Answerer(retriever).ask("Why did the police raid the apartment?").answer
+    assert answered_from(scoped, [{"role": "assistant", "content": article}]) == "verviers-raid"
+    assert answered_from(scoped, [{"role": "assistant", "content": NOT_COVERED}]) is None
+    invented = "The harbour master said the gulls had flown to Verviers to watch the raid from the roof."
+    assert answered_from(scoped, [{"role": "assistant", "content": invented}]) is None
+    assert answered_from(scoped, [{"role": "user", "content": article}]) is None  # only answers count
