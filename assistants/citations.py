@@ -36,9 +36,11 @@ def markdown_reply(answer: Answer, base_url: str) -> str:
 
     An abstention cites nothing. Related passages (``declined == "not_in_article"``) follow under a
     heading that says they do not answer the question, so a reader never takes them for the answer.
+    When a misspelt name was read as the article spells it, an italic line first says what was searched.
     """
+    searched = [f"*Searched for \u201c{escape_markdown(answer.searched)}\u201d*", ""] if answer.searched else []
     if not answer.answerable:
-        lines = [answer.answer]
+        lines = [*searched, answer.answer]
         if answer.related:
             lines += ["", f"*{RELATED_HEADING}*", ""]
             lines += [f"- {_source(p, base_url, cited=False)}" for p in answer.related]
@@ -51,7 +53,7 @@ def markdown_reply(answer: Answer, base_url: str) -> str:
         parts.append(f"[{match[0]}]({url})" if url else escape_markdown(match[0]))
         last = match.end()
     parts.append(escape_markdown(answer.answer[last:]))
-    lines = ["".join(parts), "", "**Sources**", ""]
+    lines = [*searched, "".join(parts), "", "**Sources**", ""]
     lines += [f"{p.rank}. {_source(p, base_url)}" for p in answer.passages]
     return "\n".join(lines)
 

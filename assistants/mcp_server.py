@@ -85,6 +85,10 @@ class ArticleAnswer(BaseModel):
         description="Only when declined is not_in_article: passages on the subject that do NOT answer the question."
     )
     confidence: float = Field(description="Best cosine of the question with any sentence of the article.")
+    searched: str | None = Field(
+        default=None,
+        description="What was searched when it differs from the question (a misspelt name read as the article has it).",
+    )
 
 
 class SearchResults(BaseModel):
@@ -169,16 +173,20 @@ def citation(passage: CitedPassage, base_url: str, cited: bool = True) -> Citati
 
 
 def answer_text(result: ArticleAnswer) -> str:
-    """The answer as the assistant's model reads it: the quote, then each source; or the abstention, plainly."""
+    """The answer as the assistant's model reads it: the quote, then each source; or the abstention, plainly.
+
+    When a misspelt name was read as the article spells it, the last line says what was searched.
+    """
+    searched = [f"Searched for: {result.searched}"] if result.searched else []
     if not result.answerable:
-        lines = [result.answer, "Tell the user the article does not say; do not answer as if it did."]
+        lines = [result.answer, "Tell the user the article does not say; do not answer as if it did.", *searched]
         if result.related:
             lines += ["", RELATED_HEADING]
             lines += [f"- paragraph {c.paragraph} ({c.url}): “{c.sentence}”" for c in result.related]
         return "\n".join(lines)
     lines = [f"Answer, quoted from the article: {result.answer}", "", "Sources:"]
     lines += [f"[{c.n}] {c.title}, paragraph {c.paragraph} ({c.url}): “{c.sentence}”" for c in result.citations]
-    return "\n".join(lines)
+    return "\n".join([*lines, *searched])
 
 
 def search_text(result: SearchResults) -> str:
@@ -291,6 +299,7 @@ def build_mcp_server(
             citations=[citation(p, public_url) for p in answer.passages],
             related=[citation(p, public_url, cited=False) for p in answer.related],
             confidence=answer.confidence,
+            searched=answer.searched,
         )
         return CallToolResult(
             content=[TextContent(type="text", text=answer_text(result))],

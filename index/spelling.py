@@ -45,7 +45,8 @@ class NameSpeller:
         return cls(usable, frozenset(upper | lower) | model_words)
 
     def correct(self, text: str) -> str:
-        """``text`` with each misspelt name replaced by the corpus's spelling (lower case); otherwise as it was."""
+        """``text`` with each misspelt name replaced by the corpus's spelling, capitalised as names are written
+        (the encoder and BM25 are uncased: only the reader sees the capital); otherwise as it was."""
         if not self.names:
             return text
         return _WORD.sub(lambda m: self._word(m.group()), text)
@@ -58,4 +59,5 @@ class NameSpeller:
         found = process.extract(key, self.names, scorer=DamerauLevenshtein.distance, score_cutoff=edits, limit=2)
         if not found or (len(found) == 2 and found[0][1] == found[1][1]):
             return word  # no name close enough, or two as close: not ours to choose
-        return found[0][0]
+        name = found[0][0]
+        return name[0].upper() + name[1:]

@@ -79,16 +79,20 @@ def answer_blocks(question: str, result: Answer, base_url: str) -> list[dict[str
     """The reply as Block Kit: the short answer, a context line per cited passage, then 👍 / 👎.
 
     Declined as not in the article: the answer, then the related passages under a label saying
-    they are not an answer. Declined as off topic: the answer alone.
+    they are not an answer. Declined as off topic: the answer alone. When a misspelt name was read
+    as the article spells it, a line under the answer says what was searched.
     """
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": truncate(escape(result.answer), SECTION_LIMIT)}}
     ]
-    passages = result.passages[: MAX_BLOCKS - 2]
+    if result.searched:  # a misspelt name was read as the article spells it: say so, as the page does
+        blocks.append(context(truncate(escape(f"Searched for \u201c{result.searched}\u201d"), SECTION_LIMIT)))
+    passages = result.passages[: MAX_BLOCKS - len(blocks) - 1]  # room for the buttons
     blocks += [context(citation_line(passage, base_url)) for passage in passages]
     if result.declined == "not_in_article" and result.related:
         blocks.append(context(RELATED_LABEL))
-        blocks += [context(citation_line(p, base_url, cited=False)) for p in result.related[: MAX_BLOCKS - 3]]
+        room = MAX_BLOCKS - len(blocks) - 1
+        blocks += [context(citation_line(p, base_url, cited=False)) for p in result.related[:room]]
     value = feedback_value(question, result.answer, [p.id for p in passages])
     buttons = [
         {

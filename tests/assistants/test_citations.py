@@ -93,3 +93,10 @@ async def test_mcp_gives_related_passages_apart_from_citations_and_says_they_do_
     assert data["related"][0]["url"] == "https://qa.example.org/articles/doc#p12"
     text = result.content[0].text  # type: ignore[union-attr]
     assert text.startswith("The article doesn't say.") and "do not answer the question" in text
+
+
+def test_what_was_searched_opens_the_reply_when_a_name_was_respelt():
+    reply = markdown_reply(answer(passages=[passage(1, 6)], searched="Who is El *Bali*?"), BASE)
+    assert reply.startswith("*Searched for \u201cWho is El \\*Bali\\*?\u201d*\n\nEl Bali jumped")
+    declined = answer(answer="The article doesn't say.", answerable=False, declined="off_topic", searched="x?")
+    assert markdown_reply(declined, BASE) == "*Searched for \u201cx?\u201d*\n\nThe article doesn't say."

@@ -89,6 +89,17 @@ async def test_ask_article_answers_with_markers_and_each_cited_passage(mcp_sessi
     assert data["answer"] in text and first["url"] in text
 
 
+async def test_a_misspelt_name_is_read_as_the_article_spells_it_and_said_so(mcp_session):
+    session, _ = mcp_session
+    result = await session.call_tool("ask_article", {"question": "How old was Marouane El Balli?"})
+    data = result.structured_content
+    assert data is not None and data["answerable"] is True and "25" in data["answer"]
+    assert data["searched"] == "How old was Marouane El Bali?"
+    assert result.content[0].text.endswith("Searched for: How old was Marouane El Bali?")
+    plain = (await session.call_tool("ask_article", {"question": ESCAPE})).structured_content
+    assert plain is not None and plain["searched"] is None
+
+
 async def test_an_off_topic_question_reaches_the_assistant_as_an_abstention(mcp_session):
     session, _ = mcp_session
     result = await session.call_tool("ask_article", {"question": OFF_TOPIC})

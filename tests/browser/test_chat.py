@@ -304,5 +304,5 @@ def test_unknown_article_is_a_page_not_found(browser, server):
 @pytest.mark.parametrize("javascript", [True, False])
 def test_a_misspelt_name_shows_what_was_searched(browser, server, javascript):
     with asked_on_a_new_page(browser, server, javascript, "Who is Virginie Telman?") as page:
-        assert page.locator("#t0 .searched").inner_text() == "Searched for “Who is Virginie taelman?”"
+        assert page.locator("#t0 .searched").inner_text() == "Searched for “Who is Virginie Taelman?”"
         assert "Taelman" in page.locator("#t0 .answer-text").inner_text()

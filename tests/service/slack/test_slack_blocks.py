@@ -214,3 +214,15 @@ def test_manifest_routes_everything_to_slack_events_with_the_needed_scopes():
     assert settings["interactivity"]["is_enabled"] is True and settings["socket_mode_enabled"] is False
     needed = {"commands", "app_mentions:read", "chat:write", "im:history", "im:read", "channels:history"}
     assert needed <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+def test_what_was_searched_is_said_under_the_answer_when_a_name_was_respelt():
+    reply = answer("He jumped out of a window. [1]", True, [passage()])
+    respelt = reply.model_copy(update={"searched": "Who is Marouane El Bali?"})
+    assert all("Searched for" not in json.dumps(block) for block in answer_blocks("q", reply, BASE))
+    blocks = answer_blocks("Who is Marouane El Bal?", respelt, BASE)
+    assert blocks[1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "Searched for \u201cWho is Marouane El Bali?\u201d"}],
+    }
+    assert len(blocks) == len(answer_blocks("q", reply, BASE)) + 1
