@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from markupsafe import escape
@@ -29,14 +29,11 @@ LIMITED_BLUEPRINTS = ("api", "pages", "openai", "mcp")
 EXEMPT_BLUEPRINTS = ("health",)
 
 
-def _ask_limit() -> str:
-    return str(current_app.config["RATELIMIT_ASK"])
-
-
 def init_rate_limits(app: Flask) -> Limiter:
     """Attach the limiter; call after every blueprint is registered."""
     limiter = Limiter(get_remote_address, app=app)  # storage, headers, fallback: RATELIMIT_* settings
-    shared = limiter.shared_limit(_ask_limit, scope="questions", methods=["POST"])
+    # The limit as a string, parsed once here: as a callable it was read and parsed on every request.
+    shared = limiter.shared_limit(str(app.config["RATELIMIT_ASK"]), scope="questions", methods=["POST"])
     for blueprint in _registered(app, LIMITED_BLUEPRINTS):
         shared(blueprint)
     for blueprint in _registered(app, EXEMPT_BLUEPRINTS):
