@@ -14,7 +14,7 @@ from flask import Blueprint, abort, render_template, request, url_for
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
-from index import Document, IndexError_
+from index import Document, IndexError_, UnknownDocument
 from qa import limits
 from qa.feedback import FeedbackError
 from qa.models import CitedPassage
@@ -33,6 +33,8 @@ EXAMPLE_QUESTIONS = [
     "How did El Bali try to escape?",
     "What was found in the apartment?",
 ]
+# Up to this many documents the page names each in its introduction; beyond, it counts them (an archive).
+LISTED_DOCUMENTS = 5
 _MARKER = re.compile(r"\[(\d+)\]")
 _RATING = re.compile(r"^(\d{1,3}):(up|down)$")
 
@@ -49,6 +51,7 @@ def render_chat(
     error: str = "",
     rated: Mapping[int, str] | None = None,
     status: int = 200,
+    chosen: str = "",
 ) -> tuple[str, int]:
     return (
         render_template(
@@ -59,6 +62,8 @@ def render_chat(
             rated=rated or {},
             examples=EXAMPLE_QUESTIONS,
             documents=list(get_documents().values()),
+            listed=LISTED_DOCUMENTS,
+            chosen=chosen,
             limits=limits.as_json(),
         ),
         status,
@@ -83,15 +88,18 @@ def ask():
         body = ask_request(draft, exchanges)
     except ConversationError as exc:
         return render_chat(exchanges, draft=draft, error=str(exc), status=400)
+    document = request.form.get("document", "").strip() or None
     try:
-        result = get_answerer().ask(body.question, history(exchanges), body.top_k)
+        result = get_answerer().ask(body.question, history(exchanges), body.top_k, document=document)
+    except UnknownDocument as exc:
+        return render_chat(exchanges, draft=draft, error=str(exc), status=400)
     except IndexError_:
         message = "Answers are unavailable right now: the article index is not loaded. Try again shortly."
         return render_chat(exchanges, draft=draft, error=message, status=503)
     record_answer(result)
     exchange = Exchange(body.question, result.answer, result.passages, result.related, result.searched)
     exchanges = trim([*exchanges, exchange])
-    return render_chat(exchanges)
+    return render_chat(exchanges, chosen=document or "")
 
 
 @pages.post("/feedback")

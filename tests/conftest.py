@@ -27,6 +27,14 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EVAL_DIR = ROOT.parent / "shared" / "eval"
+# A second document for the tests of a corpus of several: a short article about something else.
+TOY = (
+    "Harbour Gulls Return to Ostend\n"
+    "OSTEND, Belgium — The herring gulls came back to the harbour of Ostend this spring, "
+    "fishermen said, after three years away.\n"
+    "The harbour master, Lieve Vandamme, counted four hundred nests on the old fish market roof.\n"
+)
+QUESTION = "How many gull nests did the harbour master count?"
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +58,21 @@ def index_dir(tmp_path_factory, corpus_dir, encoder) -> Path:
     out = tmp_path_factory.mktemp("index") / "data"
     build_index(corpus_dir, out, encoder)
     return out
+
+
+@pytest.fixture(scope="session")
+def two_document_dirs(tmp_path_factory, index_dir, corpus_dir, encoder) -> tuple[Path, Path]:
+    """A corpus of the article and the toy one, and its FAISS index (the session's with one document added)."""
+    from index.archive import faiss_add
+
+    root = tmp_path_factory.mktemp("two")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(corpus_dir, corpus)
+    shutil.copytree(index_dir, index)
+    toy = root / "ostend-gulls.txt"
+    toy.write_text(TOY, encoding="utf-8")
+    faiss_add(corpus, index, encoder, toy)
+    return corpus, index
 
 
 @pytest.fixture(scope="session")

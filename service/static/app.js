@@ -24,6 +24,8 @@
   const label = document.querySelector('label[for="question"]');
   const intro = document.querySelector(".intro");
   const newConversation = document.getElementById("new-conversation");
+  // In an archive, the document the reader chose to ask alone ("" for all of them).
+  const scope = document.getElementById("document");
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   let busy = false;
 
@@ -263,6 +265,7 @@
     setBusy(true);
     const turn = transcript.querySelectorAll(".exchange").length;
     const payload = { question: question, history: history(), top_k: TOP_K };
+    if (scope && scope.value) payload.document = scope.value;
     const pending = el("article", "exchange is-pending");
     pending.append(el("p", "question", question), el("p", "working", "Looking through the article…"));
     transcript.hidden = false;

@@ -11,6 +11,8 @@ import pytest
 
 from qa.feedback import FeedbackStore
 
+from ..conftest import Server, wait_ready
+
 ESCAPE_Q = "How did El Bali try to escape?"
 WINDOW = "jumped out of a window"
 # On the article's subject (the guns came from a shop in Slovakia), but it gives no price: declined as not_in_article.
@@ -306,3 +308,36 @@ def test_a_misspelt_name_shows_what_was_searched(browser, server, javascript):
     with asked_on_a_new_page(browser, server, javascript, "Who is Virginie Telman?") as page:
         assert page.locator("#t0 .searched").inner_text() == "Searched for “Who is Virginie Taelman?”"
         assert "Taelman" in page.locator("#t0 .answer-text").inner_text()
+
+
+@pytest.fixture(scope="module")
+def archive_server(two_document_dirs, tmp_path_factory):
+    """gunicorn (one worker) over a corpus of two documents: the page offers a choice of document."""
+    corpus, index = two_document_dirs
+    feedback_db = tmp_path_factory.mktemp("archive-feedback") / "feedback.sqlite3"
+    env = {"QA_INDEX_DIR": str(index), "QA_CORPUS_DIR": str(corpus), "QA_FEEDBACK_DB": str(feedback_db)}
+    srv = Server(env, workers=1)
+    try:
+        wait_ready(srv.url + "/readyz")
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_document_of_an_archive_can_be_asked_alone(browser, archive_server, javascript):
+    context = browser.new_context(base_url=archive_server.url, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        choice = page.get_by_label("Ask", exact=True)
+        assert choice.locator("option").all_inner_texts()[0] == "all 2 documents"
+        choice.select_option("ostend-gulls")
+        page.get_by_label("Your question").fill("Who counted the nests?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        page.locator(".exchange:not(.is-pending)").first.wait_for()
+        links = page.locator("#t0 .source a").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+        assert links and all("/articles/ostend-gulls" in link for link in links)
+        assert page.get_by_label("Ask", exact=True).input_value() == "ostend-gulls"  # kept for the next question
+    finally:
+        context.close()

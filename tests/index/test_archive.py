@@ -17,13 +17,7 @@ from index.milvus_store import MilvusStore
 from qa.pipeline import Pipeline
 from service import create_app
 
-TOY = (
-    "Harbour Gulls Return to Ostend\n"
-    "OSTEND, Belgium — The herring gulls came back to the harbour of Ostend this spring, "
-    "fishermen said, after three years away.\n"
-    "The harbour master, Lieve Vandamme, counted four hundred nests on the old fish market roof.\n"
-)
-QUESTION = "How many gull nests did the harbour master count?"
+from ..conftest import QUESTION, TOY
 
 
 @pytest.fixture()

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from index import Retriever, UnknownDocument, load_index
-from index.archive import faiss_add
 from index.milvus_archive import milvus_add, milvus_remove
 from index.milvus_retriever import MilvusRetriever
 from index.milvus_store import MilvusStore
 from qa.answers import Answerer
 from qa.evaluate import load_jsonl
 
-from ..conftest import EVAL_DIR
-from .test_archive import QUESTION, TOY
+from ..conftest import EVAL_DIR, QUESTION, TOY
 
 
 @pytest.fixture(scope="module")
-def two_documents(tmp_path_factory, index_dir, corpus_dir, encoder):
+def two_documents(two_document_dirs, encoder):
     """The article and a toy article in one FAISS index (the session's index with one document added)."""
-    root = tmp_path_factory.mktemp("two")
-    corpus, index = root / "corpus", root / "index"
-    shutil.copytree(corpus_dir, corpus)
-    shutil.copytree(index_dir, index)
-    toy = root / "ostend-gulls.txt"
-    toy.write_text(TOY, encoding="utf-8")
-    faiss_add(corpus, index, encoder, toy)
+    corpus, index = two_document_dirs
     return load_index(index, corpus, encoder)
 
 

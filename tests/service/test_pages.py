@@ -410,10 +410,48 @@ def test_the_page_hands_app_js_the_limits_the_api_enforces(client):
 def test_a_misspelt_name_says_what_was_searched_and_keeps_saying_it(web):
     first = web.post("/", data={"question": "Who is Virginie Telman?"})
     assert first.status_code == 200
-    note = '<p class="searched">Searched for “Who is Virginie taelman?”</p>'
+    note = '<p class="searched">Searched for “Who is Virginie Taelman?”</p>'
     assert note in first.text and "Taelman" in first_group(r'<p class="answer-text">(.*?)</p>', first.text)
     follow = web.post("/", data=MultiDict([*parse(first.text).hidden, ("question", "Who is Virginie Taelman?")]))
     assert follow.status_code == 200
     assert note in exchange_html(follow.text, 0) and 'class="searched"' not in exchange_html(follow.text, 1)
     damaged = [(k, v) for k, v in parse(follow.text).hidden if k != "searched"] + [("searched", "")]
     assert "could not be read" in web.post("/", data=MultiDict([*damaged, ("question", "Who?")])).text
+
+
+@pytest.fixture(scope="module")
+def archive_web(two_document_dirs, encoder, tmp_path_factory):
+    """The page over a corpus of two documents (the article and a toy one)."""
+    from index import Retriever, load_index
+
+    corpus, index = two_document_dirs
+    db = tmp_path_factory.mktemp("feedback-two") / "feedback.sqlite3"
+    retriever = Retriever(encoder, load_index(index, corpus, encoder))
+    settings = {"TESTING": True, "INDEX_DIR": str(index), "CORPUS_DIR": str(corpus), "FEEDBACK_DB": str(db)}
+    return create_app(settings, retriever=retriever).test_client()
+
+
+def test_one_document_has_no_document_choice(web):
+    assert 'id="document"' not in web.get("/").text
+
+
+def test_several_documents_can_be_asked_one_at_a_time(archive_web, monkeypatch):
+    empty = archive_web.get("/").text
+    options = re.findall(r'<option value="([^"]*)"', empty)
+    assert options == ["", "ostend-gulls", "verviers-raid"]
+    assert '<label for="document">Ask</label>' in empty and "all 2 documents" in empty
+    monkeypatch.setattr(PAGES, "LISTED_DOCUMENTS", 1)  # an archive: the introduction counts its documents
+    assert "the 2 documents of this archive" in archive_web.get("/").text
+    asked = archive_web.post("/", data={"question": "Who counted the nests?", "document": "ostend-gulls"})
+    assert asked.status_code == 200
+    cited = exchange_html(asked.text, 0)
+    assert "/articles/ostend-gulls" in cited and "/articles/verviers-raid" not in cited
+    assert '<option value="ostend-gulls" selected>' in asked.text  # the choice stays for the next question
+    anywhere = archive_web.post("/", data={"question": ESCAPE_QUESTION, "document": ""})
+    assert ESCAPE_SENTENCE in anywhere.text and " selected>" not in anywhere.text
+
+
+def test_an_unknown_document_is_refused_with_its_name(archive_web):
+    refused = archive_web.post("/", data={"question": "Who counted the nests?", "document": "no-such-thing"})
+    assert refused.status_code == 400
+    assert "There is no document &#39;no-such-thing&#39; in this corpus" in refused.text
