@@ -170,7 +170,9 @@ class _Declines:
     def __init__(self, declined: Declined, related: list[CitedPassage]) -> None:
         self.declined, self.related = declined, related
 
-    def ask(self, question: str, history: list[dict] | None = None, top_k: int = limits.TOP_K) -> Answer:
+    def ask(
+        self, question: str, history: list[dict] | None = None, top_k: int = limits.TOP_K, document: str | None = None
+    ) -> Answer:
         text = "The article doesn't say. It covers this subject, but nothing in it answers this question."
         return Answer(
             answer=text if self.declined == "not_in_article" else NOT_COVERED,
