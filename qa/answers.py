@@ -204,7 +204,8 @@ def fill(span: list[Sentence], passage: Passage) -> list[Sentence]:
     The answer field is a reader's whole reply in a chat or on Slack: what finishes or introduces
     the answering sentences is worth its words ("Who survived?": the sentence naming "the other
     survivor" is followed by his name). Only sentences touching the span are taken, so the answer
-    stays one run of the article's prose with at most the one gap the span had (filled if it fits). Abstention has
+    stays one run of the article's prose with at most the one gap the span had (filled if it fits),
+    and a question or a fragment is never added at either end (the run stops there). Abstention has
     judged the span before this (more words would let more text pass for an answer).
     """
     order = passage.sentences
@@ -214,7 +215,8 @@ def fill(span: list[Sentence], passage: Passage) -> list[Sentence]:
     if gap and used - 1 + sum(order[j].words for j in gap) <= MAX_ANSWER_WORDS - 1:  # no "…" then
         taken, used = sorted([*taken, *gap]), used - 1 + sum(order[j].words for j in gap)
     while True:
-        around = [j for j in (taken[-1] + 1, taken[0] - 1) if 0 <= j < len(order)]
+        # Never a question or a fragment at either end: "Mohamed?" or "So what do the kids do?" is no answer.
+        around = [j for j in (taken[-1] + 1, taken[0] - 1) if 0 <= j < len(order) and not is_fragment(order[j])]
         fitting = [j for j in around if used + order[j].words <= MAX_ANSWER_WORDS - 1]
         if not fitting:
             return [order[i] for i in taken]

@@ -79,11 +79,21 @@ def test_a_far_sentence_adding_a_hair_does_not_displace_the_next_one():
 
 
 def test_fill_adds_the_sentences_around_the_span_while_they_fit():
-    passage = passage_of("First.", "Second one here.", "Third one.", " ".join(["word"] * MAX_ANSWER_WORDS))
+    passage = passage_of(
+        "The first one is here.",
+        "The second one is here.",
+        "The third one is here.",
+        " ".join(["word"] * MAX_ANSWER_WORDS),
+    )
     middle = [passage.sentences[1]]
     assert fill(middle, passage) == list(passage.sentences[:3])  # the next first, then the one before
     assert fill([passage.sentences[0], passage.sentences[2]], passage) == list(passage.sentences[:3])
     assert fill(list(passage.sentences[3:]), passage) == list(passage.sentences[3:])  # nothing fits beside it
+
+
+def test_fill_never_ends_on_a_question_or_a_fragment():
+    passage = passage_of("So what do the kids do?", "They steal radios and sell drugs.", "Mohamed?", "Then this.")
+    assert fill([passage.sentences[1]], passage) == [passage.sentences[1]]
 
 
 def test_a_filled_answer_holds_what_the_bare_pair_leaves_out(retriever):
