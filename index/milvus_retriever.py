@@ -27,7 +27,8 @@ from .lede import LedePrior
 from .lexical import LexicalIndex
 from .milvus_archive import check_record
 from .milvus_store import PASSAGES, SENTENCES, MilvusStore, passage_order
-from .ranking import CANDIDATES, Candidates, Ranker, SearchResult, segment_maxima
+from .ranking import CANDIDATES, FULL_SCAN_TOKENS, Candidates, Ranker, SearchResult, segment_maxima
+from .token_product import RowProduct, quantize_rows
 from .words import is_fragment, names_of
 
 LEXICAL_OPTIONS = ("server", "local")
@@ -93,6 +94,11 @@ class MilvusRetriever(Ranker):
             self.sentence_hub = dict(zip(keys, hub_scores(vectors, np.array(owners)).tolist(), strict=True))
         self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
         self._tokens_lock = threading.Lock()
+        # Late interaction with the FAISS retriever's arithmetic: over a corpus it scans whole, int8 rows
+        # (token_product.py), each passage's quantized once and kept beside its tokens.
+        self.int8 = sum(part.tokens for part in stats.values()) <= FULL_SCAN_TOKENS
+        self.row_product = RowProduct(encoder.dimension)
+        self._int8: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._init_ranking(encoder, self.index.token_idf, prior, weights, cache_size, idf_power, (upper, lower))
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = MilvusDocumentScope(self)
@@ -129,6 +135,10 @@ class MilvusRetriever(Ranker):
         lex_s, lex_p = self._lexical_scores(terms, ids, sentence_ids)
         tokens = np.concatenate(fetched.tokens).astype(np.float32)
         lengths = fetched.token_lengths
+        product = None
+        if self.int8:
+            rows, scales = self._int8_rows(ids, fetched.tokens)
+            product = lambda vectors: self.row_product(vectors, rows, scales)  # noqa: E731
         found = Candidates(
             rows=np.arange(len(ids)),
             passages=fetched.passages,
@@ -139,7 +149,7 @@ class MilvusRetriever(Ranker):
             lex_p=lex_p,
             fragments=np.array([is_fragment(s) for p in fetched.passages for s in p.sentences], dtype=bool),
             paragraphs=np.array([p.paragraph for p in fetched.passages], dtype=np.int64),
-            token_maxima=lambda vectors: segment_maxima(vectors, tokens, lengths),
+            token_maxima=lambda vectors: segment_maxima(vectors, tokens, lengths, product),
             hub_s=np.array([self.sentence_hub.get(key, 0.0) for key in sentence_ids], dtype=np.float32),
         )
         t3 = time.perf_counter()
@@ -168,6 +178,19 @@ class MilvusRetriever(Ranker):
         if not len(tokens):
             return 1.0
         return self._uncovered(query_tokens, tokens.astype(np.float32).T, tau)
+
+    def _int8_rows(self, ids: list[str], tokens: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The candidates' token rows as int8 with their scales, in order (each passage quantized once, then kept)."""
+        with self._tokens_lock:
+            known = {pid: self._int8[pid] for pid in ids if pid in self._int8}
+        parts = [known.get(pid) or quantize_rows(rows) for pid, rows in zip(ids, tokens, strict=True)]
+        with self._tokens_lock:
+            for pid, part in zip(ids, parts, strict=True):
+                self._int8[pid] = part
+                self._int8.move_to_end(pid)
+            while len(self._int8) > TOKEN_CACHE:
+                self._int8.popitem(last=False)
+        return np.concatenate([rows for rows, _ in parts]), np.concatenate([scale for _, scale in parts])
 
     def _lexical_top(self, terms: list[str]) -> list[str]:
         """The passages BM25 proposes."""

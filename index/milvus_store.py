@@ -83,6 +83,7 @@ class DocumentStats:
     lede: list[str]  # stemmed terms of its lede (title, standfirst, paragraph 1)
     upper: list[str]  # words written capitalised inside a sentence
     lower: list[str]  # words written in lower case
+    tokens: int = 0  # its token vectors (0 in records written before it was kept)
 
     @classmethod
     def of(cls, part: Encoded, cutter: TermCutter) -> DocumentStats:
@@ -95,6 +96,7 @@ class DocumentStats:
             sorted(lede_terms(part.passages, cutter)),
             sorted(upper),
             sorted(lower),
+            len(part.token_ids),
         )
 
     def added_to(self, df: np.ndarray) -> np.ndarray:

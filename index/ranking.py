@@ -41,6 +41,9 @@ class UnknownDocument(ValueError):
 
 # How many candidates each first-stage ranker contributes; every candidate is then rescored.
 CANDIDATES = 64
+# Up to this many corpus tokens, MaxSim scores the query against all of them at once, over int8 rows
+# (token_product.py); the FAISS retriever holds them all, a Milvus worker quantizes what it fetches.
+FULL_SCAN_TOKENS = 200_000
 # What a question or fragment sentence loses in ranking: more than any spread of standardised scores.
 FRAGMENT_PENALTY = 100.0
 
@@ -89,9 +92,18 @@ class Candidates:
     hub_s: np.ndarray | None = None  # each candidate sentence's hub score (index/hubness.py), if the engine has them
 
 
-def segment_maxima(query_vectors: np.ndarray, tokens: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Each query token's best cosine within each run of ``tokens`` (runs of ``lengths`` rows; empty runs 0)."""
-    sims = query_vectors @ tokens.T
+def segment_maxima(
+    query_vectors: np.ndarray,
+    tokens: np.ndarray,
+    lengths: np.ndarray,
+    product: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Each query token's best cosine within each run of ``tokens`` (runs of ``lengths`` rows; empty runs 0).
+
+    ``product`` gives the cosines of the query tokens with every row of ``tokens`` when the float
+    product is not the one to use (the int8 product of token_product.py).
+    """
+    sims = product(query_vectors) if product is not None else query_vectors @ tokens.T
     bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     maxima = np.maximum.reduceat(sims, np.minimum(bounds, max(len(tokens) - 1, 0)), axis=1)
     maxima[:, lengths == 0] = 0.0

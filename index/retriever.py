@@ -14,15 +14,13 @@ from .fusion import IDF_POWER, Weights
 from .hubness import hub_scores
 from .lede import LedePrior
 from .lexical import LexicalIndex
-from .ranking import CANDIDATES, Candidates, Hit, Ranker, SearchResult, segment_maxima
+from .ranking import CANDIDATES, FULL_SCAN_TOKENS, Candidates, Hit, Ranker, SearchResult, segment_maxima
 from .store import Index
 from .token_product import TokenProduct
 from .words import cased_words, is_fragment, names_of
 
 __all__ = ["CANDIDATES", "FULL_SCAN_TOKENS", "Hit", "Retriever", "SearchResult"]
 
-# Up to this many corpus tokens, MaxSim scores the query against all of them at once.
-FULL_SCAN_TOKENS = 200_000
 # Passages whose token rows the coverage check keeps widened (~200 KB each: 50 MB at most a worker).
 PASSAGE_TOKEN_CACHE = 256
 

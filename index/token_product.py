@@ -31,32 +31,9 @@ class TokenProduct:
 
     def __init__(self, tokens: np.ndarray, threads: int = 1) -> None:
         self.count, dimension = tokens.shape
-        vectors = np.asarray(tokens, dtype=np.float32)
-        largest = np.abs(vectors).max(axis=1) if self.count else np.zeros(0, dtype=np.float32)
-        scale = np.where(largest > 0, largest / 127.0, 1.0).astype(np.float32)
-        corpus = np.ascontiguousarray(np.round(vectors / scale[:, None]).astype(np.int8).T)
-        graph = helper.make_graph(
-            [
-                helper.make_node(
-                    "DynamicQuantizeMatMul", ["query", "corpus", "scale", "zero"], ["scores"], domain=CONTRIB
-                )
-            ],
-            "token_product",
-            [helper.make_tensor_value_info("query", TensorProto.FLOAT, ["tokens", dimension])],
-            [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["tokens", self.count])],
-            [
-                numpy_helper.from_array(corpus, "corpus"),
-                numpy_helper.from_array(scale, "scale"),
-                numpy_helper.from_array(np.zeros(self.count, dtype=np.int8), "zero"),
-            ],
-        )
-        opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid(CONTRIB, 1)]
-        model = helper.make_model(graph, opset_imports=opsets)
-        model.ir_version = 8  # what every ONNX Runtime since 1.10 reads
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads  # one core per worker, as the encoder
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        rows, scale = quantize_rows(tokens)
+        constants = {"corpus": np.ascontiguousarray(rows.T), "scale": scale, "zero": np.zeros(self.count, np.int8)}
+        self._session = _session(dimension, threads, constants)
 
     def __call__(self, query_vectors: np.ndarray) -> np.ndarray:
         """Each query token's cosine with every corpus token (rows: query tokens)."""
@@ -64,3 +41,57 @@ class TokenProduct:
         if not len(query) or not self.count:
             return np.zeros((len(query), self.count), dtype=np.float32)
         return self._session.run(None, {"query": query})[0]
+
+
+class RowProduct:
+    """``product(query_vectors, rows, scale)``: the same int8 product over rows given per call.
+
+    For an engine that fetches its candidates' token rows per question (Milvus): each row quantized
+    as ``TokenProduct`` quantizes it (``quantize_rows``), the same operator, so every score is bit for
+    bit the one ``TokenProduct`` gives over the whole corpus (tested), and a ranking never differs by
+    engine through late interaction's arithmetic.
+    """
+
+    def __init__(self, dimension: int, threads: int = 1) -> None:
+        self._session = _session(dimension, threads, {})
+
+    def __call__(self, query_vectors: np.ndarray, rows: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        """Each query token's cosine with each of ``rows`` (int8, one token per row, ``scale`` each)."""
+        query = np.ascontiguousarray(query_vectors, dtype=np.float32)
+        if not len(query) or not len(rows):
+            return np.zeros((len(query), len(rows)), dtype=np.float32)
+        feeds = {"query": query, "corpus": np.ascontiguousarray(rows.T), "scale": scale}
+        return self._session.run(None, {**feeds, "zero": np.zeros(len(rows), dtype=np.int8)})[0]
+
+
+def quantize_rows(tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Token vectors as int8 rows with one scale each (the row's largest component maps to 127)."""
+    vectors = np.asarray(tokens, dtype=np.float32)
+    largest = np.abs(vectors).max(axis=1) if len(vectors) else np.zeros(0, dtype=np.float32)
+    scale = np.where(largest > 0, largest / 127.0, 1.0).astype(np.float32)
+    return np.round(vectors / scale[:, None]).astype(np.int8), scale
+
+
+def _session(dimension: int, threads: int, constants: dict[str, np.ndarray]) -> ort.InferenceSession:
+    """DynamicQuantizeMatMul of the question's vectors by int8 corpus rows: graph constants, or inputs if not given."""
+    inputs = [helper.make_tensor_value_info("query", TensorProto.FLOAT, ["tokens", dimension])]
+    if not constants:
+        inputs += [
+            helper.make_tensor_value_info("corpus", TensorProto.INT8, [dimension, "count"]),
+            helper.make_tensor_value_info("scale", TensorProto.FLOAT, ["count"]),
+            helper.make_tensor_value_info("zero", TensorProto.INT8, ["count"]),
+        ]
+    graph = helper.make_graph(
+        [helper.make_node("DynamicQuantizeMatMul", ["query", "corpus", "scale", "zero"], ["scores"], domain=CONTRIB)],
+        "token_product",
+        inputs,
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["tokens", "count"])],
+        [numpy_helper.from_array(value, name) for name, value in constants.items()],
+    )
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid(CONTRIB, 1)]
+    model = helper.make_model(graph, opset_imports=opsets)
+    model.ir_version = 8  # what every ONNX Runtime since 1.10 reads
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads  # one core per worker, as the encoder
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])

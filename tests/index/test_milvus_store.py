@@ -16,7 +16,11 @@ from index.corpus import corpus_files
 from index.milvus_retriever import MilvusRetriever
 from index.milvus_store import MilvusStore
 from index.store import read_manifest
+from qa.answers import Answerer
+from qa.evaluate import load_jsonl
 from service import create_app
+
+from ..conftest import EVAL_DIR
 
 QUESTIONS = [
     "How did El Bali try to escape?",
@@ -38,14 +42,28 @@ def test_milvus_ranks_as_faiss(milvus_db, encoder, retriever, lexical):
         ours, theirs = milvus.search(question, top_k=3), retriever.search(question, top_k=3)
         assert [h.passage.id for h in ours.hits] == [h.passage.id for h in theirs.hits]
         assert [h.sentence for h in ours.hits] == [h.sentence for h in theirs.hits]
-        # FAISS's full scan multiplies by int8 token rows, Milvus's gathered rows are exact: fused scores
-        # (sums of z-scores) agree to a hundredth and rank alike.
-        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits], abs=0.02)
+        # Late interaction over int8 rows on both (token_product.py): the same fused scores, not merely close.
+        assert [h.score for h in ours.hits] == pytest.approx([h.score for h in theirs.hits], abs=1e-4)
         first = theirs.hits[0].passage
         assert ours.query_tokens is not None and theirs.query_tokens is not None
         assert milvus.uncovered_share(ours.query_tokens, first, 0.5) == pytest.approx(
             retriever.uncovered_share(theirs.query_tokens, first, 0.5), abs=1e-6
         )
+
+
+def test_milvus_answers_every_question_as_faiss(milvus_db, encoder, retriever):
+    """Every dev and eval-natural question: the same passages in the same order and the same answer.
+
+    Near-ties decide some of them (two passages 0.0003 apart): late interaction in float32 on one
+    engine and int8 on the other once turned the dev set's hit@1 from 0.904 to 0.923.
+    """
+    milvus, faiss = Answerer(MilvusRetriever(encoder, MilvusStore(milvus_db.uri))), Answerer(retriever)
+    assert milvus.retriever.int8
+    for directory in (EVAL_DIR, EVAL_DIR.parent / "eval-natural"):
+        for item in load_jsonl(directory / "questions.jsonl"):
+            ours, theirs = milvus.ask(item["question"]), faiss.ask(item["question"])
+            assert [p.id for p in ours.passages + ours.related] == [p.id for p in theirs.passages + theirs.related]
+            assert (ours.answer, ours.declined) == (theirs.answer, theirs.declined), item["question"]
 
 
 def test_milvus_holds_the_corpus_as_the_folder_has_it(milvus_db, index_dir):
