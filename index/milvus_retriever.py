@@ -13,6 +13,7 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,20 @@ from .words import is_fragment, names_of
 
 LEXICAL_OPTIONS = ("server", "local")
 TOKEN_CACHE = 512  # passages whose token vectors a worker keeps (the coverage check re-reads the top hits)
+
+
+@dataclass
+class _Rows:
+    """A passage's token vectors as fetched (float16) and, once late interaction has used them, as int8 rows."""
+
+    tokens: np.ndarray
+    int8: tuple[np.ndarray, np.ndarray] | None = None  # quantize_rows(tokens): rows and their scales
+
+    def quantized(self) -> tuple[np.ndarray, np.ndarray]:
+        """``quantize_rows(tokens)``: the int8 rows and their scales, worked out on first use and kept."""
+        if self.int8 is None:
+            self.int8 = quantize_rows(self.tokens)
+        return self.int8
 
 
 @dataclass(frozen=True)
@@ -92,13 +107,12 @@ class MilvusRetriever(Ranker):
         if sentences <= MAX_SENTENCES:
             keys, owners, vectors = store.sentence_vectors()
             self.sentence_hub = dict(zip(keys, hub_scores(vectors, np.array(owners)).tolist(), strict=True))
-        self._tokens: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._tokens: OrderedDict[str, _Rows] = OrderedDict()
         self._tokens_lock = threading.Lock()
         # Late interaction with the FAISS retriever's arithmetic: over a corpus it scans whole, int8 rows
         # (token_product.py), each passage's quantized once and kept beside its tokens.
         self.int8 = sum(part.tokens for part in stats.values()) <= FULL_SCAN_TOKENS
         self.row_product = RowProduct(encoder.dimension)
-        self._int8: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._init_ranking(encoder, self.index.token_idf, prior, weights, cache_size, idf_power, (upper, lower))
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = MilvusDocumentScope(self)
@@ -123,22 +137,19 @@ class MilvusRetriever(Ranker):
         t2 = time.perf_counter()
         with self._tokens_lock:
             known = {pid: self._tokens[pid] for pid in ids if pid in self._tokens}
-        fetched = self.store.fetch(ids, known)
+        fetched = self.store.fetch(ids, {pid: rows.tokens for pid, rows in known.items()})
+        kept = [known.get(pid) or _Rows(tokens) for pid, tokens in zip(ids, fetched.tokens, strict=True)]
         with self._tokens_lock:
-            for pid, tokens in zip(ids, fetched.tokens, strict=True):
-                self._tokens[pid] = tokens
+            for pid, rows in zip(ids, kept, strict=True):
+                self._tokens[pid] = rows
                 self._tokens.move_to_end(pid)
             while len(self._tokens) > TOKEN_CACHE:
                 self._tokens.popitem(last=False)
         counts = np.array([len(p.sentences) for p in fetched.passages], dtype=np.int64)
         sentence_ids = [f"{p.id}#{k}" for p in fetched.passages for k in range(len(p.sentences))]
         lex_s, lex_p = self._lexical_scores(terms, ids, sentence_ids)
-        tokens = np.concatenate(fetched.tokens).astype(np.float32)
         lengths = fetched.token_lengths
-        product = None
-        if self.int8:
-            rows, scales = self._int8_rows(ids, fetched.tokens)
-            product = lambda vectors: self.row_product(vectors, rows, scales)  # noqa: E731
+        sims_of = self._sims(kept)
         found = Candidates(
             rows=np.arange(len(ids)),
             passages=fetched.passages,
@@ -149,7 +160,7 @@ class MilvusRetriever(Ranker):
             lex_p=lex_p,
             fragments=np.array([is_fragment(s) for p in fetched.passages for s in p.sentences], dtype=bool),
             paragraphs=np.array([p.paragraph for p in fetched.passages], dtype=np.int64),
-            token_maxima=lambda vectors: segment_maxima(vectors, tokens, lengths, product),
+            token_maxima=lambda vectors: segment_maxima(sims_of(vectors), lengths),
             hub_s=np.array([self.sentence_hub.get(key, 0.0) for key in sentence_ids], dtype=np.float32),
         )
         t3 = time.perf_counter()
@@ -172,25 +183,21 @@ class MilvusRetriever(Ranker):
         if self._scoped():  # weighted by the idf of the passage's own document, as it was ranked
             return self._in_document(passage.document).uncovered_share(query_tokens, passage, tau)
         with self._tokens_lock:
-            tokens = self._tokens.get(passage.id)
-        if tokens is None:
-            tokens = self.store.fetch([passage.id]).tokens[0]
+            kept = self._tokens.get(passage.id)
+        tokens = kept.tokens if kept is not None else self.store.fetch([passage.id]).tokens[0]
         if not len(tokens):
             return 1.0
         return self._uncovered(query_tokens, tokens.astype(np.float32).T, tau)
 
-    def _int8_rows(self, ids: list[str], tokens: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """The candidates' token rows as int8 with their scales, in order (each passage quantized once, then kept)."""
-        with self._tokens_lock:
-            known = {pid: self._int8[pid] for pid in ids if pid in self._int8}
-        parts = [known.get(pid) or quantize_rows(rows) for pid, rows in zip(ids, tokens, strict=True)]
-        with self._tokens_lock:
-            for pid, part in zip(ids, parts, strict=True):
-                self._int8[pid] = part
-                self._int8.move_to_end(pid)
-            while len(self._int8) > TOKEN_CACHE:
-                self._int8.popitem(last=False)
-        return np.concatenate([rows for rows, _ in parts]), np.concatenate([scale for _, scale in parts])
+    def _sims(self, kept: list[_Rows]) -> Callable[[np.ndarray], np.ndarray]:
+        """Query token vectors -> their cosines with every token row of ``kept``, in order: the int8 product
+        over a corpus the FAISS retriever scans whole, float32 above it (as FAISS multiplies gathered rows)."""
+        if self.int8:
+            parts = [k.quantized() for k in kept]
+            rows, scales = np.concatenate([r for r, _ in parts]), np.concatenate([sc for _, sc in parts])
+            return lambda vectors: self.row_product(vectors, rows, scales)
+        tokens = np.concatenate([k.tokens for k in kept]).astype(np.float32)
+        return lambda vectors: vectors @ tokens.T
 
     def _lexical_top(self, terms: list[str]) -> list[str]:
         """The passages BM25 proposes."""

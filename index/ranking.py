@@ -92,20 +92,14 @@ class Candidates:
     hub_s: np.ndarray | None = None  # each candidate sentence's hub score (index/hubness.py), if the engine has them
 
 
-def segment_maxima(
-    query_vectors: np.ndarray,
-    tokens: np.ndarray,
-    lengths: np.ndarray,
-    product: Callable[[np.ndarray], np.ndarray] | None = None,
-) -> np.ndarray:
-    """Each query token's best cosine within each run of ``tokens`` (runs of ``lengths`` rows; empty runs 0).
+def segment_maxima(sims: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Each query token's best cosine within each run of ``sims``' columns (runs of ``lengths``; empty runs 0).
 
-    ``product`` gives the cosines of the query tokens with every row of ``tokens`` when the float
-    product is not the one to use (the int8 product of token_product.py).
+    ``sims`` holds the query tokens' cosines with a run of token rows, however the engine multiplied
+    them (float32 over gathered rows, or the int8 product of token_product.py).
     """
-    sims = product(query_vectors) if product is not None else query_vectors @ tokens.T
     bounds = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    maxima = np.maximum.reduceat(sims, np.minimum(bounds, max(len(tokens) - 1, 0)), axis=1)
+    maxima = np.maximum.reduceat(sims, np.minimum(bounds, max(sims.shape[1] - 1, 0)), axis=1)
     maxima[:, lengths == 0] = 0.0
     return maxima
 

@@ -189,7 +189,7 @@ class Retriever(Ranker):
             rows = np.concatenate([np.arange(s, e) for s, e in spans])
             # The candidates' stored float16 rows, widened per question: no float32 copy of every token
             # vector in each worker (an archive of 1.4 million token rows would hold 2.1 GB more a worker).
-            return segment_maxima(query_vectors, self.index.token_vectors[rows].astype(np.float32), lengths)
+            return segment_maxima(query_vectors @ self.index.token_vectors[rows].astype(np.float32).T, lengths)
         # Small corpus: one product against every token beats gathering the candidates' rows.
         sims = self.token_product(query_vectors)
         maxima = np.maximum.reduceat(sims, self.sentence_starts, axis=1)
