@@ -196,21 +196,22 @@ class Ranker(ABC):
         """The retriever of ``document`` alone, ranking as this one is configured to (ablations included)."""
         assert self.scope is not None
         child = self.scope.retriever(document)
-        if self._ranking_settings() == child._ranking_settings():  # as served: no copy per question
+        settings = self._ranking_settings()
+        if settings == child._ranking_settings():  # as served: no copy per question
             return child
-        return child.configured(
-            self.weights,
-            self.idf_power,
-            lede=self.lede is not None,
-            skip_punctuation=bool(self.punctuation_mask.any()),
-            stating_only=self.stating_only,
-            hubness=self.hubness,
-        )
+        return child.configured(**settings)
 
-    def _ranking_settings(self) -> tuple:
-        """What ``configured`` can change, to tell whether a document's retriever ranks as this one."""
-        punctuation = bool(self.punctuation_mask.any())
-        return (self.weights, self.idf_power, self.lede is not None, punctuation, self.stating_only, self.hubness)
+    def _ranking_settings(self) -> dict:
+        """What ``configured`` can change, as its arguments: to tell whether another retriever ranks as this
+        one, and to make it do so."""
+        return {
+            "weights": self.weights,
+            "idf_power": self.idf_power,
+            "lede": self.lede is not None,
+            "skip_punctuation": bool(self.punctuation_mask.any()),
+            "stating_only": self.stating_only,
+            "hubness": self.hubness,
+        }
 
     @property
     def idf_power(self) -> float:
