@@ -1,4 +1,4 @@
-"""The project's own question sets (eval/extra, reader, typos) stay valid: answers are spans of the article."""
+"""The project's own question sets (eval/extra, reader, fresh, typos, sloppy) stay valid: answers are spans of the article."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from qa.evaluate import load_jsonl, norm
 
 from .conftest import CORPUS, ROOT
 
-SETS = [ROOT / "eval" / name for name in ("extra", "reader", "typos", "sloppy")]
+SETS = [ROOT / "eval" / name for name in ("extra", "reader", "fresh", "typos", "sloppy")]
 
 
 @pytest.fixture(scope="module")
