@@ -20,6 +20,7 @@ is encoded) and the last ``size`` of them are kept. Measured on the archive benc
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from typing import TYPE_CHECKING
@@ -46,6 +47,7 @@ class DocumentScope(ABC):
         self.parent = parent
         self.size = size
         self._cache: OrderedDict[str, Retriever] = OrderedDict()
+        self._lock = threading.Lock()  # a worker's threads share the cache (gunicorn gthread)
 
     @property
     @abstractmethod
@@ -64,16 +66,17 @@ class DocumentScope(ABC):
         return Retriever(p.encoder, index, p.weights, cache_size=0, idf_power=p.idf_power, scoped=False)
 
     def retriever(self, document: str) -> Retriever:
-        """The retriever of ``document`` alone (built on first use)."""
-        found = self._cache.get(document)
-        if found is not None:
-            self._cache.move_to_end(document)
-            return found
-        built = self._child(self._index(document))
-        self._cache[document] = built
-        if len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-        return built
+        """The retriever of ``document`` alone (built on first use, once however many threads ask for it)."""
+        with self._lock:
+            found = self._cache.get(document)
+            if found is not None:
+                self._cache.move_to_end(document)
+                return found
+            built = self._child(self._index(document))
+            self._cache[document] = built
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+            return built
 
 
 def document_index(

@@ -83,6 +83,8 @@ class OnnxEncoder:
         # 2 cores, 2 workers: one thread each; more only contend (docs/performance.md).
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        if threads > 1:  # idle pool threads sleep instead of spinning on cores the other workers need
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))

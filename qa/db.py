@@ -25,6 +25,7 @@ import logging
 import os
 import sqlite3
 import sys
+import threading
 import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -136,8 +137,9 @@ class Database:
     the child, which leaves the parent's connections alone (``dispose(close=False)``). SQLite opens
     a connection per call (``NullPool``), as it always did: opening a file costs microseconds, and a
     connection never outlives its call. PostgreSQL keeps a small pool per worker, since a
-    connection costs a TCP and authentication round trip: a sync worker answers one request at a
-    time (Bolt's listener threads may want a few more, opened and closed as needed), and each
+    connection costs a TCP and authentication round trip: a worker answers up to WEB_THREADS requests at
+    once (and Bolt's listener threads may want a few more), so past the one pooled connection a few
+    more are opened and closed as needed, and each
     connection is pinged before use, so a restarted database costs no failed request.
     """
 
@@ -147,6 +149,7 @@ class Database:
         self._engine: Engine | None = None
         self._pid = 0
         self._prepared = False
+        self._lock = threading.Lock()  # a worker's threads make one engine between them
 
     @classmethod
     def sqlite_file(cls, path: Path | str, *tables: Table) -> Database:
@@ -170,12 +173,13 @@ class Database:
 
     def engine(self) -> Engine:
         """This process's engine, made on first use."""
-        if self._engine is None:
-            self._engine = self._make_engine()
-        elif self._pid != os.getpid():
-            self._engine.dispose(close=False)
-        self._pid = os.getpid()
-        return self._engine
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._make_engine()
+            elif self._pid != os.getpid():
+                self._engine.dispose(close=False)
+            self._pid = os.getpid()
+            return self._engine
 
     def _make_engine(self) -> Engine:
         if self.path is not None:

@@ -28,6 +28,7 @@ from index import (
     load_corpus,
     load_index,
 )
+from index.batching import BatchingEncoder
 from index.encoder import default_model_dir
 from index.errors import EngineUnavailable
 from index.milvus_retriever import MilvusRetriever
@@ -265,4 +266,8 @@ def make_encoder(settings: Mapping[str, Any]) -> Encoder:
         if settings.get("VECTOR_STORE", "faiss") == "faiss":
             read_manifest(Path(settings["INDEX_DIR"]))  # no index at all says so first
         raise IndexStale(f"The index in {settings['INDEX_DIR']} has no ONNX model.", REBUILD)
-    return OnnxEncoder(onnx_path, folder, threads=threads)
+    encoder = OnnxEncoder(onnx_path, folder, threads=threads)
+    # Questions that arrive together are encoded in one run (index/batching.py): through ONNX Runtime
+    # each question's vectors are the same bit for bit whatever the batch, which was not measured for torch.
+    batch = int(settings.get("ENCODE_BATCH", 1))
+    return BatchingEncoder(encoder, batch) if batch > 1 else encoder

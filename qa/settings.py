@@ -121,6 +121,12 @@ SETTINGS: tuple[Setting, ...] = (
         choices=("onnx", "torch"),
     ),
     Setting("ENCODER_THREADS", 1, "intra-op threads per worker (2 workers on 2 cores)"),
+    Setting(
+        "ENCODE_BATCH",
+        8,
+        "most questions a worker encodes in one ONNX run when they arrive together (its threads, `WEB_THREADS`); "
+        "`1` encodes each alone",
+    ),
     Setting("QUERY_CACHE_SIZE", 1024, "question encodings kept per worker (LRU); `0` turns the cache off"),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, "largest request body, bytes"),
     Setting(

@@ -1,7 +1,7 @@
 """A body over ``MAX_CONTENT_LENGTH`` is refused with 413 after it has been read, so the client gets the 413.
 
-Refused unread, the body is still arriving when gunicorn closes the connection (its sync workers
-close after each response, draining 64 KiB at most), and the kernel answers the rest with a
+Refused unread, the body is still arriving when gunicorn closes the connection (as it does after
+a response it does not keep alive, draining 64 KiB at most), and the kernel answers the rest with a
 reset: an async client (httpx's, and so the MCP SDK's) then reports a broken connection, never
 the 413. Reading the body first costs milliseconds for a few megabytes on loopback; past
 ``DRAIN_LIMIT`` the body is left unread and the client may see the reset, as before.

@@ -1,4 +1,4 @@
-"""The project's own question sets (eval/extra, reader, fresh, typos, sloppy) stay valid: answers are spans of the article."""
+"""The project's own question sets (eval/extra, reader, fresh, typos, sloppy) stay valid: answers are article spans."""
 
 from __future__ import annotations
 

@@ -42,6 +42,15 @@ def test_onnx_token_vectors_and_ids_equal_sentence_transformers(onnx_encoder, en
         assert (a.vectors * b.vectors).sum(axis=1).min() >= 0.9999
 
 
+def test_two_threads_give_one_threads_vectors_bit_for_bit(index_dir, onnx_encoder, texts):
+    """A worker may encode on two threads (QA_ENCODER_THREADS): only the time may change, never a vector."""
+    two = OnnxEncoder(index_dir / ONNX_FILE, threads=2)
+    for text in texts[-12:]:
+        ours, (our_tokens,) = two.encode_tokens([text])
+        theirs, (their_tokens,) = onnx_encoder.encode_tokens([text])
+        assert np.array_equal(ours, theirs) and np.array_equal(our_tokens.vectors, their_tokens.vectors)
+
+
 def test_onnx_tokenizer_does_not_pad_short_questions(onnx_encoder):
     _, (tokens,) = onnx_encoder.encode_tokens(["How old was he?"])
     assert len(tokens.ids) == 5

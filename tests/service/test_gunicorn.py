@@ -1,10 +1,16 @@
-"""End to end: a real gunicorn with two workers on a loopback port, over HTTP."""
+"""End to end: a real gunicorn with two workers (gthread) on a loopback port, over HTTP."""
 
 from __future__ import annotations
 
 import json
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from qa.pipeline import build_pipeline
+from qa.settings import load_settings
+
+from ..conftest import EVAL_DIR, QUESTION
 
 
 def post(url: str, body: bytes, content_type: str = "application/json"):
@@ -41,3 +47,29 @@ def test_every_worker_can_answer_a_follow_up(server):
         status, data = post(server.url + "/api/ask", json.dumps(body).encode())
         assert status == 200
         assert any("gun shop in Slovakia" in p["text"] for p in data["passages"])
+
+
+def test_questions_asked_at_once_get_the_answers_each_gets_alone(server, index_dir, corpus_dir):
+    """gthread workers encode questions that arrive together in one run (index/batching.py): nothing in an
+    answer may depend on which questions shared it. The reference is the same index answered in this
+    process, one question at a time, by an encoder that never batches."""
+    settings = load_settings({"QA_INDEX_DIR": str(index_dir), "QA_CORPUS_DIR": str(corpus_dir), "QA_ENCODE_BATCH": "1"})
+    alone = build_pipeline(settings).require()
+    lines = (EVAL_DIR / "questions.jsonl").read_text(encoding="utf-8").splitlines() if EVAL_DIR.is_dir() else []
+    questions = [json.loads(line)["question"] for line in lines if line.strip()][:24] or [QUESTION] * 4
+    # A variation of each, so that no worker has it cached from an earlier test.
+    questions = [f"{q.rstrip('?')} ?" for q in questions]
+
+    def ask(question: str):
+        return post(server.url + "/api/ask", json.dumps({"question": question}).encode())
+
+    with ThreadPoolExecutor(16) as pool:
+        replies = list(pool.map(ask, questions))
+    for question, (status, data) in zip(questions, replies, strict=True):
+        assert status == 200, data
+        expected = alone.ask(question)
+        assert data["answer"] == expected.answer, question
+        assert [p["id"] for p in data["passages"] or data["related"]] == [
+            p.id for p in expected.passages or expected.related
+        ], question
+        assert data["confidence"] == expected.confidence
