@@ -35,7 +35,10 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # alone (2.2 ms a question in eights against 3.9 alone), so each worker serves WEB_THREADS requests at
 # once and encodes the questions that arrive together in one run (index/batching.py, QA_ENCODE_BATCH).
 # One request at a time costs what a sync worker's did; under load a worker answers more of them
-# (docs/performance.md). gthread also keeps connections alive between requests, which sync cannot.
+# (docs/performance.md). gthread also keeps connections alive between requests, which sync cannot;
+# a few clients holding connections open can then sit on one worker, which the encoder's second
+# thread (QA_ENCODER_THREADS=2) absorbs. Behind a proxy that opens a connection per request, or with
+# GUNICORN_CMD_ARGS="--keep-alive 0", connections are dealt out request by request instead.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "8"))

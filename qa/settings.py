@@ -120,7 +120,11 @@ SETTINGS: tuple[Setting, ...] = (
         "at build time); `torch`: sentence-transformers",
         choices=("onnx", "torch"),
     ),
-    Setting("ENCODER_THREADS", 1, "intra-op threads per worker (2 workers on 2 cores)"),
+    Setting(
+        "ENCODER_THREADS",
+        2,
+        "threads a worker encodes a question on (ONNX Runtime; idle ones sleep rather than spin, so 2 workers x 2 threads share 2 cores without contending); with `QA_ENCODER=torch` use 1",
+    ),
     Setting(
         "ENCODE_BATCH",
         8,
