@@ -2,7 +2,7 @@
 
     python -m bench assistants [--requests 100] [--concurrency 1,4,16]
 
-Starts the service as `make run` does (gunicorn, 2 sync workers, the MCP server mounted at /mcp
+Starts the service as `make run` does (gunicorn, 2 workers, the MCP server mounted at /mcp
 through the WSGI bridge) and, for comparison, the MCP server in a process of its own
 (``python -m assistants.mcp_server --http``, uvicorn). Then, with the real clients and the dev
 questions in rotation (question cache off, so every request embeds its question):

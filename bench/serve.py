@@ -113,7 +113,9 @@ def floor(workers: int, index_dir: Path) -> Gunicorn:
 
     env = {"FLOOR_MODEL_DIR": str(default_model_dir()), "FLOOR_INDEX_DIR": str(index_dir)}
     port = free_port()
-    command = ["-w", str(workers), "-b", f"127.0.0.1:{port}", "--no-control-socket"]
+    # gunicorn reads ./gunicorn.conf.py when started here: the floor's sync workers, one thread each, are said
+    # outright, or it would run as the service does (gthread, 8 threads: slower and with a longer tail).
+    command = ["-w", str(workers), "-k", "sync", "--threads", "1", "-b", f"127.0.0.1:{port}", "--no-control-socket"]
     return Gunicorn(env, workers, [*command, "--pythonpath", str(FLOOR_DIR), "floor_app:app"], port=port)
 
 
