@@ -123,7 +123,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ENCODER_THREADS",
         2,
-        "threads a worker encodes a question on (ONNX Runtime; idle ones sleep rather than spin, so 2 workers x 2 threads share 2 cores without contending); with `QA_ENCODER=torch` use 1",
+        "threads a worker encodes a question on (ONNX Runtime; idle ones sleep rather than spin, so 2 workers "
+        "x 2 threads share 2 cores without contending); with `QA_ENCODER=torch` use 1",
     ),
     Setting(
         "ENCODE_BATCH",
