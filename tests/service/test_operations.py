@@ -122,7 +122,7 @@ def test_a_killed_worker_is_replaced_and_service_continues(ops):
         while not stop.is_set():
             try:
                 call(ops.url, path="/healthz")
-            except OSError:
+            except (OSError, http.client.HTTPException):  # reset, or cut off mid-body (IncompleteRead)
                 errors.append(1)  # the request the killed worker was serving, at most
 
     thread = threading.Thread(target=traffic)
