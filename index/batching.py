@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +68,8 @@ class BatchingEncoder:
         self._running = False  # a thread is running a batch (or has been handed the turn to)
         self.runs = 0  # batches run, and questions encoded in them: their ratio is the mean batch
         self.encoded = 0
+        # Told each batch's size once it is encoded (the service's metrics: qa_encode_batch_questions).
+        self.on_run: Callable[[int], None] | None = None
 
     def __getattr__(self, name: str):
         if name == "encoder":  # not set yet (a copy being made): no lookup through it
@@ -116,6 +119,8 @@ class BatchingEncoder:
                 waiting.ready.set()
             if following is not None:
                 following.ready.set()
+            if self.on_run is not None:
+                self.on_run(len(batch))
 
     def _encode(self, batch: list[_Waiting]) -> None:
         """Fill in each question's vectors, or, if the batch fails, each one's own outcome."""

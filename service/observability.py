@@ -34,6 +34,7 @@ from prometheus_client import (
     multiprocess,
 )
 
+from index.batching import BatchingEncoder
 from qa.models import Answer
 
 log = logging.getLogger("service.access")
@@ -53,6 +54,11 @@ DECLINED = Counter(
     "qa_declined_total",
     "Questions declined, by why: not_in_article (on the article's subject, related passages offered) or off_topic.",
     ["reason"],
+)
+# How many questions each run of the model encoded (index/batching.py): 1 when requests come one at a
+# time; under load, how much batching is saving.
+ENCODE_BATCH = Histogram(
+    "qa_encode_batch_questions", "Questions encoded together in one run of the model.", buckets=(1, 2, 4, 8, 16)
 )
 INDEX_PASSAGES = Gauge(
     "qa_index_passages", "Passages in the loaded index (0 when the index is not ready).", multiprocess_mode="livemax"
@@ -150,6 +156,9 @@ def init_observability(app: Flask) -> None:
     state = app.extensions.get("qa")
     answerer = getattr(state, "answerer", None)
     INDEX_PASSAGES.set(answerer.retriever.index.manifest["passages"] if answerer is not None else 0)
+    encoder = getattr(getattr(answerer, "retriever", None), "encoder", None)
+    if isinstance(encoder, BatchingEncoder):
+        encoder.on_run = ENCODE_BATCH.observe
 
     @app.before_request
     def start_request() -> None:

@@ -45,9 +45,12 @@ def encode_at_once(encoder, texts: list) -> list:
 
 def test_questions_asked_together_are_encoded_together_and_get_what_each_gets_alone(onnx_encoder, questions):
     batching = BatchingEncoder(onnx_encoder, max_batch=8)
+    sizes: list[int] = []
+    batching.on_run = sizes.append
     together = encode_at_once(batching, questions)
-    assert batching.encoded == len(questions)
-    assert batching.runs < len(questions)  # some questions shared a run
+    assert batching.encoded == len(questions) == sum(sizes)
+    assert batching.runs == len(sizes) < len(questions)  # some questions shared a run
+    assert max(sizes) <= 8
     for text, (vectors, tokens) in zip(questions, together, strict=True):
         alone_vectors, alone_tokens = onnx_encoder.encode_tokens([text])
         assert np.array_equal(vectors, alone_vectors)  # bit for bit, not close

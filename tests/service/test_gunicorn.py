@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+
+from prometheus_client.parser import text_string_to_metric_families
 
 from qa.pipeline import build_pipeline
 from qa.settings import load_settings
@@ -73,3 +76,21 @@ def test_questions_asked_at_once_get_the_answers_each_gets_alone(server, index_d
             p.id for p in expected.passages or expected.related
         ], question
         assert data["confidence"] == expected.confidence
+
+
+def test_metrics_say_how_many_questions_each_run_of_the_model_encoded(server):
+    question = f"What did the harbour master count on the {uuid.uuid4().hex[:8]} pier?"  # new: not in any cache
+    status, _ = post(server.url + "/api/ask", json.dumps({"question": question}).encode())
+    assert status == 200
+    with urllib.request.urlopen(server.url + "/metrics", timeout=30) as resp:
+        text = resp.read().decode()
+    samples = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == "qa_encode_batch_questions"
+        for sample in family.samples
+        if not sample.labels.get("le")
+    }
+    # Summed over both workers: at least this question's run, and never fewer questions than runs.
+    assert samples["qa_encode_batch_questions_count"] >= 1
+    assert samples["qa_encode_batch_questions_sum"] >= samples["qa_encode_batch_questions_count"]
