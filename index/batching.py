@@ -53,7 +53,8 @@ class BatchingEncoder:
     """An ``Encoder`` whose single-question encodes, when they overlap in time, share one run of ``encoder``.
 
     Encoding several texts at once (an index build) goes straight to ``encoder``; so does everything
-    that is not encoding (its name, checksum, vocabulary, token spans).
+    that is not encoding (its name, checksum, vocabulary, token spans). ``on_run``, when set, is told
+    each batch's size.
     """
 
     def __init__(self, encoder: Encoder, max_batch: int = MAX_BATCH) -> None:
@@ -66,19 +67,17 @@ class BatchingEncoder:
         self._lock = threading.Lock()
         self._queue: deque[_Waiting] = deque()
         self._running = False  # a thread is running a batch (or has been handed the turn to)
-        self.runs = 0  # batches run, and questions encoded in them: their ratio is the mean batch
-        self.encoded = 0
         # Told each batch's size once it is encoded (the service's metrics: qa_encode_batch_questions).
         self.on_run: Callable[[int], None] | None = None
 
-    def __getattr__(self, name: str):
-        if name == "encoder":  # not set yet (a copy being made): no lookup through it
-            raise AttributeError(name)
-        # What an encoder has beyond the protocol (an ONNX session, a model folder) is the wrapped one's.
-        return getattr(self.encoder, name)
-
     def encode(self, texts: list[str]) -> np.ndarray:
         return self.encode_tokens(texts)[0]
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return self.encoder.token_spans(text)
+
+    def vocabulary(self) -> dict[str, int]:
+        return self.encoder.vocabulary()
 
     def encode_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[TokenVectors]]:
         """Each text's vector and token vectors; one text waits for, or runs, the batch it joins."""
@@ -108,8 +107,6 @@ class BatchingEncoder:
                 if waiting.vector is None and waiting.error is None:
                     waiting.error = RuntimeError("the question's encoding was interrupted")
             with self._lock:
-                self.runs += 1
-                self.encoded += len(batch)
                 following = self._queue[0] if self._queue else None
                 if following is None:
                     self._running = False

@@ -80,7 +80,7 @@ class OnnxEncoder:
                 f"No tokenizer.json in {model_dir}.", "Set QA_MODEL_DIR to a sentence-transformers folder."
             )
         options = ort.SessionOptions()
-        # 2 cores, 2 workers: one thread each; more only contend (docs/performance.md).
+        # 2 workers on 2 cores share them through QA_ENCODER_THREADS (docs/performance.md).
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         if threads > 1:  # idle pool threads sleep instead of spinning on cores the other workers need
