@@ -35,12 +35,12 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 # alone (2.2 ms a question in eights against 3.9 alone), so each worker serves WEB_THREADS requests at
 # once and encodes the questions that arrive together in one run (index/batching.py, QA_ENCODE_BATCH).
 # One request at a time costs what a sync worker's did; under load a worker answers more of them
-# (docs/performance.md). gthread also keeps connections alive between requests, which sync cannot;
-# a few clients holding connections open can then sit on one worker, which the encoder's second
-# thread (QA_ENCODER_THREADS=2) absorbs. Behind a proxy that opens a connection per request, or with
-# GUNICORN_CMD_ARGS="--keep-alive 0", connections are dealt out request by request instead.
+# (docs/performance.md). The worker is gthread with two changes (gunicorn_worker.py): it accepts a
+# connection only while it has a thread free, and closes, with its answer, a connection whose request
+# had to wait; plain gthread lets the first worker to wake take every client that connects at once
+# and keep-alive then holds them there while the other worker idles.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-worker_class = "gthread"
+worker_class = "gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("WEB_THREADS", "8"))
 
 # An embedded Milvus Lite (QA_MILVUS_URI a .db path) is opened by one process only: with several

@@ -1,0 +1,156 @@
+"""The service's gunicorn worker (gunicorn_worker.py) in a real gunicorn: connections go where a thread is free.
+
+Which worker holds a connection is read from /proc: the worker process whose file descriptors include
+the server side of it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import QUESTION, Server, wait_ready
+
+BODY = json.dumps({"question": QUESTION})
+HEADERS = {"Content-Type": "application/json"}
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink()
+        except OSError:  # closed meanwhile
+            continue
+        if str(target).startswith("socket:["):
+            inodes.add(str(target)[8:-1])
+    return inodes
+
+
+def holders(server: Server, client_ports: list[int]) -> dict[int, int]:
+    """Each client port's worker pid (the process holding the server's end of that connection)."""
+    server_end: dict[str, int] = {}  # inode -> client port
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        remote_port = int(fields[2].split(":")[1], 16)
+        if local_port == server.port and remote_port in client_ports:
+            server_end[fields[9]] = remote_port
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    found = {}
+    for pid in map(int, children):
+        for inode in _socket_inodes(pid) & server_end.keys():
+            found[server_end[inode]] = pid
+    return found
+
+
+@pytest.fixture(scope="module")
+def two_by_two(index_dir, corpus_dir, tmp_path_factory):
+    """Two workers of two threads each."""
+    srv = Server(
+        {
+            "QA_INDEX_DIR": str(index_dir),
+            "QA_CORPUS_DIR": str(corpus_dir),
+            "QA_FEEDBACK_DB": str(tmp_path_factory.mktemp("worker") / "feedback.sqlite3"),
+            "WEB_THREADS": "2",
+        }
+    )
+    try:
+        wait_ready(srv.url + "/readyz")
+        yield srv
+    finally:
+        srv.stop()
+
+
+@pytest.fixture(scope="module")
+def one_thread(index_dir, corpus_dir, tmp_path_factory):
+    """One worker with one thread: a second request at the same time has to wait."""
+    srv = Server(
+        {
+            "QA_INDEX_DIR": str(index_dir),
+            "QA_CORPUS_DIR": str(corpus_dir),
+            "QA_FEEDBACK_DB": str(tmp_path_factory.mktemp("worker1") / "feedback.sqlite3"),
+            "WEB_THREADS": "1",
+            "QA_QUERY_CACHE_SIZE": "0",
+        },
+        workers=1,
+    )
+    try:
+        wait_ready(srv.url + "/readyz")
+        yield srv
+    finally:
+        srv.stop()
+
+
+def test_clients_connecting_at_once_are_shared_between_the_workers(two_by_two):
+    """Four connections opened together: a worker takes two (its threads) and leaves two to the other."""
+    clients = [socket.create_connection(("127.0.0.1", two_by_two.port)) for _ in range(4)]
+    try:
+        ports = [c.getsockname()[1] for c in clients]
+        deadline = time.monotonic() + 3  # well within gunicorn's 5-s wait for a request's first bytes
+        found: dict[int, int] = {}
+        while time.monotonic() < deadline and len(found) < 4:
+            found = holders(two_by_two, ports)
+            time.sleep(0.02)
+        assert len(found) == 4, "not every connection was accepted"
+        per_worker: dict[int, int] = {}
+        for pid in found.values():
+            per_worker[pid] = per_worker.get(pid, 0) + 1
+        assert sorted(per_worker.values()) == [2, 2]
+        # and each is served
+        request = (
+            f"POST /api/ask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(BODY)}\r\n\r\n{BODY}"
+        ).encode()
+        for c in clients:
+            c.sendall(request)
+        for c in clients:
+            c.settimeout(30)
+            assert c.recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_one_client_at_a_time_keeps_its_connection(one_thread):
+    conn = http.client.HTTPConnection("127.0.0.1", one_thread.port, timeout=30)
+    try:
+        for _ in range(3):
+            conn.request("POST", "/api/ask", BODY, HEADERS)
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.status == 200 and resp.getheader("Connection") != "close"
+        assert conn.sock is not None  # the same socket throughout
+    finally:
+        conn.close()
+
+
+def test_a_request_that_waited_for_a_thread_closes_its_connection_with_the_answer(one_thread):
+    """Three kept-alive connections ask at once of one thread: the one it takes first is answered and stays; the
+    two that waited are answered with "Connection: close", so their next request goes to whichever worker is free."""
+    conns = [http.client.HTTPConnection("127.0.0.1", one_thread.port, timeout=30) for _ in range(3)]
+    try:
+        for conn in conns:  # one after another: each answered and kept alive
+            conn.request("GET", "/healthz")
+            resp = conn.getresponse()
+            resp.read()
+            assert resp.getheader("Connection") != "close"
+        for conn in conns:  # now together; a question takes milliseconds, the three sends microseconds
+            conn.request("POST", "/api/ask", BODY, HEADERS)
+        replies = []
+        for conn in conns:
+            resp = conn.getresponse()
+            replies.append((resp.status, resp.getheader("Connection"), json.loads(resp.read())))
+        assert all(status == 200 and "answer" in data for status, _, data in replies)
+        kept = [conn for conn, (_, header, _) in zip(conns, replies, strict=True) if header != "close"]
+        assert len(kept) == 1  # the one the thread took first (the worker's poll decides which)
+        kept[0].request("GET", "/healthz")  # still open and served
+        assert kept[0].getresponse().status == 200
+    finally:
+        for conn in conns:
+            conn.close()
