@@ -180,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers.values():
             server.stop()
     print(
-        f"\nService: gunicorn, {args.workers} workers (gunicorn_worker.py, gthread), {args.encoder} encoder; {len(questions())} dev "
+        f"\nService: gunicorn, {args.workers} workers (gunicorn_worker.py, gthread), {args.encoder} encoder; "
+        f"{len(questions())} dev "
         f"questions in rotation; {rounds} rounds x {duration} s per server and level, alternated; wrk on "
         "loopback. Medians over the rounds.\n"
     )
