@@ -17,13 +17,17 @@ This worker balances by what it is doing rather than by what it holds:
   whichever worker has a thread free. Closing with the response, never after it, avoids the race a
   client meets when a kept-alive connection is closed under a request it has just sent.
 
-One request at a time nothing changes (one connection, kept alive). Everything else is gunicorn's
+One request at a time nothing changes (one connection, kept alive). The count is of requests, not
+of threads: a request that arrives while a thread is finishing its previous one (its answer sent,
+its bookkeeping not done) counts as waiting, and its connection is closed when it need not have
+been; that costs one reconnection, never an answer. Everything else is gunicorn's
 ``ThreadWorker`` (pinned in requirements.txt), whose hooks this uses: ``enqueue_req`` and
-``finish_request`` run on the worker's main thread only, so the in-flight count needs no lock.
+``handle`` (a request's own thread) keep the count of requests in flight.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -34,11 +38,15 @@ class BalancedThreadWorker(ThreadWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.in_flight = 0  # requests handed to the thread pool and not yet finished (main thread only)
+        # Requests handed to the thread pool whose thread has not yet finished with them. Counted up on the
+        # main thread and down by the request's own thread as soon as it is done (not when the main thread
+        # later files the connection away): a client that has its answer may already be asking again.
+        self.in_flight = 0
+        self._count = threading.Lock()
 
     def set_accept_enabled(self, enabled: bool) -> None:
         # gunicorn's loop asks to accept while it holds fewer than worker_connections connections;
-        # accepting also needs a free thread.
+        # accepting also needs a free thread. The loop asks again on its next turn, after a request ends.
         super().set_accept_enabled(enabled and self.in_flight < self.cfg.threads)
 
     def accept(self, listener: Any) -> None:
@@ -48,17 +56,21 @@ class BalancedThreadWorker(ThreadWorker):
             super().accept(listener)
 
     def enqueue_req(self, conn: Any) -> None:
-        self.in_flight += 1
+        with self._count:
+            self.in_flight += 1
+            waiting = self.in_flight > self.cfg.threads
         # Every thread busy before this one: the request waits, and its connection is let go after it.
-        conn.shed = self.in_flight > self.cfg.threads
+        conn.shed = waiting
         if self.in_flight >= self.cfg.threads:
             super().set_accept_enabled(False)
         super().enqueue_req(conn)
 
-    def finish_request(self, conn: Any, fs: Any) -> None:
-        # The loop re-enables accepting on its next turn (set_accept_enabled above).
-        self.in_flight -= 1
-        super().finish_request(conn, fs)
+    def handle(self, conn: Any) -> Any:
+        try:
+            return super().handle(conn)
+        finally:
+            with self._count:
+                self.in_flight -= 1
 
     def handle_request(self, req: Any, conn: Any) -> bool:
         if getattr(conn, "shed", False):

@@ -17,6 +17,9 @@ import pytest
 from .conftest import QUESTION, Server, wait_ready
 
 BODY = json.dumps({"question": QUESTION})
+# A long question keeps the one thread busy for tens of milliseconds (the model reads up to 256 tokens), so
+# requests sent together reach the worker while the first is still being answered.
+SLOW_BODY = json.dumps({"question": " ".join([QUESTION.rstrip("?")] * 20) + "?"})
 HEADERS = {"Content-Type": "application/json"}
 
 
@@ -140,8 +143,9 @@ def test_a_request_that_waited_for_a_thread_closes_its_connection_with_the_answe
             resp = conn.getresponse()
             resp.read()
             assert resp.getheader("Connection") != "close"
-        for conn in conns:  # now together; a question takes milliseconds, the three sends microseconds
-            conn.request("POST", "/api/ask", BODY, HEADERS)
+        time.sleep(0.2)  # the thread done with the last of them (an answer is sent before its thread is free)
+        for conn in conns:  # now together: a long question takes tens of milliseconds, the three sends microseconds
+            conn.request("POST", "/api/ask", SLOW_BODY, HEADERS)
         replies = []
         for conn in conns:
             resp = conn.getresponse()
