@@ -10,6 +10,7 @@ import http.client
 import json
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,42 +53,33 @@ def holders(server: Server, client_ports: list[int]) -> dict[int, int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def two_by_two(index_dir, corpus_dir, tmp_path_factory):
-    """Two workers of two threads each."""
-    srv = Server(
-        {
-            "QA_INDEX_DIR": str(index_dir),
-            "QA_CORPUS_DIR": str(corpus_dir),
-            "QA_FEEDBACK_DB": str(tmp_path_factory.mktemp("worker") / "feedback.sqlite3"),
-            "WEB_THREADS": "2",
-        }
-    )
+def started(index_dir: Path, corpus_dir: Path, feedback_dir: Path, workers: int, threads: int) -> Iterator[Server]:
+    """A gunicorn over the session's index with ``workers`` workers of ``threads`` threads, stopped after use."""
+    env = {
+        "QA_INDEX_DIR": str(index_dir),
+        "QA_CORPUS_DIR": str(corpus_dir),
+        "QA_FEEDBACK_DB": str(feedback_dir / "feedback.sqlite3"),
+        "QA_QUERY_CACHE_SIZE": "0",
+        "WEB_THREADS": str(threads),
+    }
+    srv = Server(env, workers=workers)
     try:
         wait_ready(srv.url + "/readyz")
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def two_by_two(index_dir, corpus_dir, tmp_path_factory):
+    """Two workers of two threads each."""
+    yield from started(index_dir, corpus_dir, tmp_path_factory.mktemp("worker"), workers=2, threads=2)
 
 
 @pytest.fixture(scope="module")
 def one_thread(index_dir, corpus_dir, tmp_path_factory):
     """One worker with one thread: a second request at the same time has to wait."""
-    srv = Server(
-        {
-            "QA_INDEX_DIR": str(index_dir),
-            "QA_CORPUS_DIR": str(corpus_dir),
-            "QA_FEEDBACK_DB": str(tmp_path_factory.mktemp("worker1") / "feedback.sqlite3"),
-            "WEB_THREADS": "1",
-            "QA_QUERY_CACHE_SIZE": "0",
-        },
-        workers=1,
-    )
-    try:
-        wait_ready(srv.url + "/readyz")
-        yield srv
-    finally:
-        srv.stop()
+    yield from started(index_dir, corpus_dir, tmp_path_factory.mktemp("worker1"), workers=1, threads=1)
 
 
 def test_clients_connecting_at_once_are_shared_between_the_workers(two_by_two):
