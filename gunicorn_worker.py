@@ -44,24 +44,27 @@ class BalancedThreadWorker(ThreadWorker):
         self.in_flight = 0
         self._count = threading.Lock()
 
+    def _thread_free(self) -> bool:
+        return self.in_flight < self.cfg.threads
+
     def set_accept_enabled(self, enabled: bool) -> None:
         # gunicorn's loop asks to accept while it holds fewer than worker_connections connections;
         # accepting also needs a free thread. The loop asks again on its next turn, after a request ends.
-        super().set_accept_enabled(enabled and self.in_flight < self.cfg.threads)
+        super().set_accept_enabled(enabled and self._thread_free())
 
     def accept(self, listener: Any) -> None:
         # Events are dispatched from one poll: the listener can still be reported in the poll that
         # filled the last thread. The connection then stays in the listen queue for another worker.
-        if self.in_flight < self.cfg.threads:
+        if self._thread_free():
             super().accept(listener)
 
     def enqueue_req(self, conn: Any) -> None:
         with self._count:
             self.in_flight += 1
-            waiting = self.in_flight > self.cfg.threads
+            in_flight = self.in_flight
         # Every thread busy before this one: the request waits, and its connection is let go after it.
-        conn.shed = waiting
-        if self.in_flight >= self.cfg.threads:
+        conn.shed = in_flight > self.cfg.threads
+        if in_flight >= self.cfg.threads:
             super().set_accept_enabled(False)
         super().enqueue_req(conn)
 
