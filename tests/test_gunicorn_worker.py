@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.gunicorn import process_tree
+
 from .conftest import QUESTION, Server, wait_ready
 
 BODY = json.dumps({"question": QUESTION})
@@ -45,9 +47,8 @@ def holders(server: Server, client_ports: list[int]) -> dict[int, int]:
         remote_port = int(fields[2].split(":")[1], 16)
         if local_port == server.port and remote_port in client_ports:
             server_end[fields[9]] = remote_port
-    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
     found = {}
-    for pid in map(int, children):
+    for pid in process_tree(server.proc.pid)[1:]:  # the workers, without the master
         for inode in _socket_inodes(pid) & server_end.keys():
             found[server_end[inode]] = pid
     return found

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from index.batching import BatchingEncoder
+from index.batching import MAX_BATCH, BatchingEncoder
 from index.onnx_encoder import ONNX_FILE, OnnxEncoder
 
 from ..conftest import EVAL_DIR, QUESTION
@@ -28,6 +28,14 @@ def questions() -> list[str]:
     return [*asked[:22], "Who?", QUESTION, "why did the police raid the apartment in verviers and what did they find"]
 
 
+def recording(encoder, max_batch: int = MAX_BATCH) -> tuple[BatchingEncoder, list[int]]:
+    """A batching encoder over ``encoder`` and the list its batches' sizes are appended to."""
+    batching = BatchingEncoder(encoder, max_batch=max_batch)
+    sizes: list[int] = []
+    batching.on_run = sizes.append
+    return batching, sizes
+
+
 def encode_at_once(encoder, texts: list) -> list:
     """Each text encoded on its own thread, all released together; each thread's result or exception."""
     start = threading.Barrier(len(texts))
@@ -44,9 +52,7 @@ def encode_at_once(encoder, texts: list) -> list:
 
 
 def test_questions_asked_together_are_encoded_together_and_get_what_each_gets_alone(onnx_encoder, questions):
-    batching = BatchingEncoder(onnx_encoder, max_batch=8)
-    sizes: list[int] = []
-    batching.on_run = sizes.append
+    batching, sizes = recording(onnx_encoder, max_batch=8)
     together = encode_at_once(batching, questions)
     assert sum(sizes) == len(questions)
     assert len(sizes) < len(questions)  # some questions shared a run
@@ -59,9 +65,7 @@ def test_questions_asked_together_are_encoded_together_and_get_what_each_gets_al
 
 
 def test_one_question_at_a_time_runs_alone(onnx_encoder):
-    batching = BatchingEncoder(onnx_encoder)
-    sizes: list[int] = []
-    batching.on_run = sizes.append
+    batching, sizes = recording(onnx_encoder)
     for _ in range(3):
         vectors, tokens = batching.encode_tokens([QUESTION])
         assert vectors.shape == (1, onnx_encoder.dimension) and len(tokens) == 1
@@ -83,9 +87,7 @@ def test_a_text_that_cannot_be_encoded_fails_alone(onnx_encoder, questions):
 
 def test_many_texts_at_once_are_not_queued(onnx_encoder, questions):
     """An index build encodes its texts in one call, straight through the wrapped encoder."""
-    batching = BatchingEncoder(onnx_encoder)
-    sizes: list[int] = []
-    batching.on_run = sizes.append
+    batching, sizes = recording(onnx_encoder)
     vectors, tokens = batching.encode_tokens(questions[:5])
     assert vectors.shape == (5, onnx_encoder.dimension) and len(tokens) == 5
     assert sizes == []
