@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 import numpy as np
 
 from .chunking import Passage, Sentence
+from .counting import CountPrior
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
@@ -122,6 +123,7 @@ class Ranker(ABC):
     token_idf: np.ndarray
     index: IndexInfo
     lede: LedePrior | None  # the lede prior (lede.py), None when ranking without it
+    counts: CountPrior | None  # the count prior (counting.py), None when ranking without it
     scope: DocumentScope | None = None  # several documents: the second stage (document_scope.py)
     document_ids: frozenset[str]  # the documents of the index (what ``search``'s ``document`` may name)
     _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used
@@ -148,6 +150,7 @@ class Ranker(ABC):
         self.weights = weights or Weights()
         self.idf_power = idf_power
         self.lede = lede
+        self.counts = CountPrior()
         vocabulary = encoder.vocabulary()
         # Misspelt names read as the corpus's (spelling.py), from its cased words and the model's whole words.
         self.speller = NameSpeller.of(*cased, frozenset(w for w in vocabulary if w.isalpha()))
@@ -173,9 +176,11 @@ class Ranker(ABC):
         skip_punctuation: bool = True,
         stating_only: bool = True,
         hubness: bool = True,
+        counts: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
+        other.counts = self.counts if counts else None
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
@@ -211,6 +216,7 @@ class Ranker(ABC):
             "skip_punctuation": bool(self.punctuation_mask.any()),
             "stating_only": self.stating_only,
             "hubness": self.hubness,
+            "counts": self.counts is not None,
         }
 
     @property
@@ -316,6 +322,8 @@ class Ranker(ABC):
         passage_score = best + w.passage_dense * dense + w.passage_maxsim * late + w.passage_lexical * lexical
         if self.lede is not None:
             passage_score = passage_score + self.lede.boost(query, found.paragraphs)
+        if self.counts is not None:
+            passage_score = passage_score + self.counts.boost(query, found.passages, found.rows)
         order = np.argsort(-passage_score, kind="stable")[:top_k]
         hits = []
         for c in order:

@@ -32,6 +32,12 @@ _CLOSED_CLASSES = """
     there here s t d ll re ve m
 """
 FUNCTION_WORDS = frozenset(_CLOSED_CLASSES.split())
+# The auxiliaries and modals: a question that opens with one asks whether something is so.
+AUXILIARIES = (
+    "is", "are", "was", "were", "am", "do", "does", "did", "can", "could",
+    "will", "would", "shall", "should", "may", "might", "must", "has", "have", "had",
+)  # fmt: skip
+_YES_NO = re.compile(rf"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*(?:{'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F]*")
 _TERM = re.compile(r"\w+")
@@ -40,6 +46,12 @@ _TERM = re.compile(r"\w+")
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that are not function words, lower-cased, in order."""
     return [w for w in _TERM.findall(text.lower()) if w not in FUNCTION_WORDS]
+
+
+def is_yes_no(question: str) -> bool:
+    """``question`` asks whether something is so ("Did the police apologize?", "and does anyone defend them"):
+    it opens with an auxiliary or a modal, after any "and", "so" or "well" a follow-up starts with."""
+    return _YES_NO.match(question) is not None
 
 
 def punctuation_ids(vocabulary: Mapping[str, int]) -> np.ndarray:

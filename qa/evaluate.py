@@ -155,10 +155,23 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         punctuation: bool = True,
         stating: bool = True,
         hubness: bool = True,
+        counts: bool = True,
     ) -> Answerer:
         changed = retriever.configured(
-            weights, idf_power, lede=lede, skip_punctuation=punctuation, stating_only=stating, hubness=hubness
+            weights,
+            idf_power,
+            lede=lede,
+            skip_punctuation=punctuation,
+            stating_only=stating,
+            hubness=hubness,
+            counts=counts,
         )
+        return dataclasses.replace(answerer, retriever=changed)
+
+    def lede_changed(yes_no_broad: bool) -> Answerer:
+        changed = retriever.configured()
+        if changed.lede is not None:
+            changed.lede = dataclasses.replace(changed.lede, yes_no_broad=yes_no_broad)
         return dataclasses.replace(answerer, retriever=changed)
 
     def answered(
@@ -196,6 +209,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("query tokens: idf, not squared", ranked(idf_power=1.0)),
         ("query tokens: unweighted", ranked(idf_power=0.0)),
         ("without lede prior (index/lede.py)", ranked(lede=False)),
+        ("lede prior: yes/no questions may be broad", lede_changed(yes_no_broad=True)),
+        ("without count prior (index/counting.py)", ranked(counts=False)),
         ("query punctuation weighted", ranked(punctuation=False)),
         ("ranking: questions, fragments count", ranked(stating=False)),
         ("without hubness correction (index/hubness.py)", ranked(hubness=False)),

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 
+from index.words import AUXILIARIES
+
 _OPENING = re.compile(
     r"^\W*(who|whom|whose|what|which|when|where|why|how|whats|whos|wheres|hows|whens"  # and without apostrophes
-    r"|is|are|was|were|am|do|does|did|can|could|will|would|shall|should|may|might|must|has|have|had)\b",
+    rf"|{'|'.join(AUXILIARIES)})\b",
     re.IGNORECASE,
 )
 _ENDED = re.compile(r"[?.!]['\"\u2019\u201d)]*\s*$")

@@ -16,6 +16,8 @@ def test_a_question_in_the_ledes_own_terms_is_broad(retriever, question):
     [
         "What did the Le Soir reporter call the two deaths?",  # names someone the lede does not
         "What do Mohamed's parents do for a living?",
+        "Did the police raid the apartment?",  # the lede's own words, but yes/no: a claim to confirm
+        "Does anyone defend the Belgian police?",
     ],
 )
 def test_a_question_about_a_detail_is_not(retriever, question):

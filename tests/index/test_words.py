@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from index import Sentence
 from index.lexical import LexicalIndex
-from index.words import FUNCTION_WORDS, content_words, function_word_ids, name_terms, punctuation_ids
+from index.words import (
+    FUNCTION_WORDS,
+    content_words,
+    function_word_ids,
+    is_yes_no,
+    name_terms,
+    punctuation_ids,
+)
 
 
 def test_content_words_leave_out_function_words_and_keep_numbers():
@@ -44,3 +53,18 @@ def test_questions_and_short_fragments_state_nothing():
     assert is_fragment(sentence("\u201cSo what do the kids do?\u201d"))
     assert is_fragment(sentence("It was trendy."))
     assert not is_fragment(sentence("They sit at home all day; they smoke weed."))
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Did the police apologize?", True),
+        ("does anyone defend the belgian police", True),
+        ("And was he armed?", True),
+        ("Why did the police raid the apartment?", False),
+        ("Who was killed?", False),
+        ("Isabelle's lawyer said what?", False),  # "is" only as the start of a longer word
+    ],
+)
+def test_a_yes_no_question_opens_with_an_auxiliary(question, yes_no):
+    assert is_yes_no(question) is yes_no
