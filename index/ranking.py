@@ -23,6 +23,7 @@ from .counting import CountPrior
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
+from .reported import SPEAKER_WEIGHT, speaker_span
 from .spelling import NameSpeller
 from .words import function_word_ids, punctuation_ids
 
@@ -151,6 +152,8 @@ class Ranker(ABC):
         self.idf_power = idf_power
         self.lede = lede
         self.counts = CountPrior()
+        # In a question about what someone said, the speaker's tokens weigh less (reported.py).
+        self.speakers = True
         vocabulary = encoder.vocabulary()
         # Misspelt names read as the corpus's (spelling.py), from its cased words and the model's whole words.
         self.speller = NameSpeller.of(*cased, frozenset(w for w in vocabulary if w.isalpha()))
@@ -177,10 +180,12 @@ class Ranker(ABC):
         stating_only: bool = True,
         hubness: bool = True,
         counts: bool = True,
+        speakers: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
         other.counts = self.counts if counts else None
+        other.speakers = self.speakers and speakers
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
@@ -217,6 +222,7 @@ class Ranker(ABC):
             "stating_only": self.stating_only,
             "hubness": self.hubness,
             "counts": self.counts is not None,
+            "speakers": self.speakers,
         }
 
     @property
@@ -274,7 +280,11 @@ class Ranker(ABC):
         return mask
 
     def _maxsim_of(
-        self, qtok: TokenVectors, token_maxima: Callable[[np.ndarray], np.ndarray], counts: np.ndarray
+        self,
+        qtok: TokenVectors,
+        token_maxima: Callable[[np.ndarray], np.ndarray],
+        counts: np.ndarray,
+        query: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """IDF-weighted late interaction: each query token's best match in a sentence / passage.
 
@@ -283,12 +293,15 @@ class Ranker(ABC):
         sentence scores sum.
 
         Weighting query tokens by their idf (raised to ``IDF_POWER``) keeps question words ("what",
-        "did") from drowning out names and rare words.
+        "did") from drowning out names and rare words. Given the ``query`` text, a question about what
+        someone said weighs the speaker's tokens less (reported.py).
         """
         n_q, n_s = len(qtok.ids), int(counts.sum())
         if n_q == 0:
             return np.zeros(n_s), np.zeros(len(counts)), np.zeros((0, n_s))
         weights = np.take(self._token_weights(), qtok.ids, mode="clip")
+        if query is not None and self.speakers:
+            weights = weights * self._speaker_share(query, n_q)
         total = weights.sum()
         weights = weights / total if total > 0 else np.full(n_q, 1.0 / n_q)
         # Tokens of no weight (punctuation) add nothing to any score: they are left out of the product,
@@ -299,13 +312,25 @@ class Ranker(ABC):
         per_passage = np.maximum.reduceat(per_sentence, np.cumsum(counts) - counts, axis=1)
         return weights @ per_sentence, weights @ per_passage, weights[:, None] * per_sentence
 
+    def _speaker_share(self, query: str, n_tokens: int) -> np.ndarray | float:
+        """Each query token's share of its weight: ``SPEAKER_WEIGHT`` for the speaker's tokens in a
+        question about what someone said (reported.py), 1 for the others and in any other question."""
+        span = speaker_span(query)
+        if span is None:
+            return 1.0
+        spans = self.encoder.token_spans(query)
+        if len(spans) != n_tokens:  # a question cut at the model's length: its tokens are not all there
+            return 1.0
+        inside = np.array([span[0] <= start and end <= span[1] for start, end in spans])
+        return np.where(inside, SPEAKER_WEIGHT, 1.0)
+
     def _rank(
         self, query: str, qtok: TokenVectors, found: Candidates, top_k: int, w: Weights
     ) -> tuple[list[Hit], dict[str, float]]:
         """The ``top_k`` hits among the candidates by the fused score, and the time late interaction and fusion took."""
         t0 = time.perf_counter()
         counts = found.counts
-        maxsim_s, maxsim_p, matches = self._maxsim_of(qtok, found.token_maxima, counts)
+        maxsim_s, maxsim_p, matches = self._maxsim_of(qtok, found.token_maxima, counts, query)
         t1 = time.perf_counter()
         dense_s = found.dense_s
         if self.hubness and found.hub_s is not None:  # sentences close to everything lose that closeness

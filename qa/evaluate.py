@@ -156,6 +156,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         stating: bool = True,
         hubness: bool = True,
         counts: bool = True,
+        speakers: bool = True,
     ) -> Answerer:
         changed = retriever.configured(
             weights,
@@ -165,6 +166,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
             stating_only=stating,
             hubness=hubness,
             counts=counts,
+            speakers=speakers,
         )
         return dataclasses.replace(answerer, retriever=changed)
 
@@ -211,6 +213,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("without lede prior (index/lede.py)", ranked(lede=False)),
         ("lede prior: yes/no questions may be broad", lede_changed(yes_no_broad=True)),
         ("without count prior (index/counting.py)", ranked(counts=False)),
+        ("speaker weighed in full (index/reported.py)", ranked(speakers=False)),
         ("query punctuation weighted", ranked(punctuation=False)),
         ("ranking: questions, fragments count", ranked(stating=False)),
         ("without hubness correction (index/hubness.py)", ranked(hubness=False)),
