@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Passage
+from .words import FUNCTION_WORDS
 
 # "how many" and the word after it, the noun counted, after any "and", "so" ... a follow-up opens with.
 _HOW_MANY = re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*how many ([a-z]+)", re.IGNORECASE)
@@ -59,9 +60,13 @@ class CountPrior:
 
     @staticmethod
     def focus(question: str) -> str | None:
-        """The noun a "how many N" question counts, lower-cased, or None for any other question."""
+        """The noun a "how many N" question counts, lower-cased, or None for any other question.
+
+        "How many were there?" counts what the conversation is about, not "were": a function word is no noun.
+        """
         match = _HOW_MANY.match(question)
-        return match.group(1).lower() if match else None
+        noun = match.group(1).lower() if match else None
+        return None if noun in FUNCTION_WORDS else noun
 
     def boost(self, question: str, passages: Sequence[Passage], rows: np.ndarray) -> np.ndarray:
         """What to add to the candidates' passage scores (candidate ``c`` is ``passages[rows[c]]``)."""

@@ -14,6 +14,7 @@ from index.counting import CountPrior, counted
         ("How many police took part in the raid?", "police"),
         ("and how many rounds did they fire", "rounds"),
         ("How old was El Bali?", None),
+        ("And how many were there?", None),  # a function word is no noun
         ("Who counted the rounds?", None),
     ],
 )
