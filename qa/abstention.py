@@ -23,6 +23,8 @@ Three checks, each general to any document and measured on three question sets (
    best sentence often names the subject and the next gives the figure ("Marouane El Bali had been
    in a bathroom …" / "…, El Bali, who was 25 at the time, …"). (Quantities judged on the best
    sentence alone refused "How old was Marouane El Bali?"; times, an eval-natural follow-up.)
+   "What is the name of the N?" wants the name beside one of the N's words ("a Molenbeek resident
+   named Khyyat Nourdin"), not any name in the sentence (``qa.question``).
 
 Just under the threshold (from ``rescue_floor``), a question whose content the first passage
 matches almost whole (at most ``rescue_share`` unmatched above ``rescue_tau``) is answered: its
@@ -31,6 +33,7 @@ wording is far from the article's but every word of it is there.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,6 +67,7 @@ class Abstention:
     rescue_floor: float = 0.30
     rescue_tau: float = 0.5
     rescue_share: float = 0.3
+    beside: bool = True  # "the name of the N" wants a name beside the N's words (qa.question)
 
     def judge(
         self,
@@ -91,6 +95,8 @@ class Abstention:
         ):
             return "not_in_article"
         asked = analyse(question)
+        if not self.beside:
+            asked = dataclasses.replace(asked, named=frozenset())
         if best is not None and asked.kind in IN_BEST:
             answer = [best]
         if asked.kind in self.answer_types and not asked.answered_by(" ".join(s.text for s in answer)):

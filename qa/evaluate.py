@@ -201,8 +201,12 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         )
         return dataclasses.replace(answerer, options=changed)
 
-    def declined(coverage: bool = True, answer_types: frozenset[Kind] = ALL_KINDS, rescue: bool = True) -> Answerer:
-        rules = dataclasses.replace(options.abstention, coverage=coverage, answer_types=answer_types, rescue=rescue)
+    def declined(
+        coverage: bool = True, answer_types: frozenset[Kind] = ALL_KINDS, rescue: bool = True, beside: bool = True
+    ) -> Answerer:
+        rules = dataclasses.replace(
+            options.abstention, coverage=coverage, answer_types=answer_types, rescue=rescue, beside=beside
+        )
         return dataclasses.replace(answerer, options=dataclasses.replace(options, abstention=rules))
 
     rows = [("all signals", answerer)]
@@ -231,6 +235,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("answer type: quantity only", declined(answer_types=frozenset({"quantity"}))),
         ("without answer-type check", declined(answer_types=frozenset())),
         ("without rescue band", declined(rescue=False)),
+        ('"the name of the N": any name, not one beside the N', declined(beside=False)),
     ]
     return rows
 

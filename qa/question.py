@@ -20,6 +20,14 @@ For those questions a description of people (a determiner or a number, at most o
 noun for a person or a body: "the third man", "two friends", "a police officer") answers too.
 "Who was the ...?", "Which judge ...?" and "the name of ..." still want a name: "Which judge
 authorized the raid?" is not answered by "a Belgian judge".
+
+"What is the name of the N?" asks for the name the N goes by, and prose writes a name beside what
+it names: "a Molenbeek resident named Khyyat Nourdin", "a special unit of foreign fighters called
+Katibat al-Battar", "Virginie Taelman, the Belgian lawyer". So for such a question a name counts
+only within ``NAME_WINDOW`` words of one of the N's words (the first three content words after
+"name of" that the question does not capitalise): "What is the name of El Bali's girlfriend?" is
+not answered by a sentence that names Verviers and says he went "to visit a girl", nor "the name
+of the man with the ankle tracking device" by one that names The Telegraph six words from "a man".
 """
 
 from __future__ import annotations
@@ -47,7 +55,11 @@ _AGENT_NOUNS = (
 )
 # Nouns for people a news story describes before (or instead of) naming them, beyond the agent nouns.
 _PEOPLE_NOUNS = "shooters?|cops?|friends?|plotters?|suspects?|officers?|guys?|residents?|relatives?|neighbou?rs?"
-_PLACE_NOUNS = "city|town|village|country|nation|state|street|road|neighbou?rhood|district|region|province|area"
+_PLACE_WORDS = frozenset(
+    {"city", "town", "village", "country", "nation", "state", "street", "road", "neighborhood", "neighbourhood"}
+    | {"district", "region", "province", "area"}
+)
+_PLACE_NOUNS = "|".join(sorted(_PLACE_WORDS))
 
 _QUANTITY = re.compile(
     r"^how (many|much|old|far)\b|\b(what|which) (number|amount|percentage|proportion|share)\b|\bpopulation\b"
@@ -101,6 +113,12 @@ _TIME_EXPRESSION = re.compile(
 _DATE_EXPRESSION = re.compile(rf"\b(1\d{{3}}|20\d\d|{'|'.join(_CALENDAR)}|yesterday|today|tomorrow)\b", re.IGNORECASE)
 
 
+# "the name of the N": how far from one of the N's words a name may stand, in words.
+NAME_WINDOW = 4
+_NAME_OF = re.compile(r"\bname of\b(?P<rest>.*)$", re.IGNORECASE)
+_WORDS_OF_TEXT = re.compile(r"[\w\u00C0-\u024F'\u2019-]+")
+
+
 @dataclass(frozen=True)
 class QuestionAnalysis:
     """What ``question`` asks for (``kind``) and its words (``words``, lower case), which an answer must add to.
@@ -112,6 +130,7 @@ class QuestionAnalysis:
     kind: Kind
     words: frozenset[str]
     asked: str = ""
+    named: frozenset[str] = frozenset()  # "the name of the N": the N's words, which a name must stand beside
 
     def answered_by(self, text: str) -> bool:
         """Whether ``text`` holds something of the kind asked (anything does for ``"other"``)."""
@@ -124,7 +143,10 @@ class QuestionAnalysis:
         if self.kind == "person" and _WHO_DID.search(self.asked) and _DESCRIPTION.search(text):
             return True  # "Who got arrested?": "the third man" answers (see the module)
         if self.kind in ("person", "place"):
-            return bool(new_names(text, self.words, places=self.kind == "place"))
+            # "the name of the N": a place's name counts only if the N is a place ("the gun shop in Slovakia").
+            places = bool(self.named & _PLACE_WORDS) if self.named else self.kind == "place"
+            names = new_names(text, self.words, places=places)
+            return bool(names) and (not self.named or _beside(names, self.named, text))
         return True
 
 
@@ -145,7 +167,33 @@ def analyse(question: str) -> QuestionAnalysis:
         kind = "person"
     elif _PLACE.search(text):
         kind = "place"
-    return QuestionAnalysis(question, kind, frozenset(_key(w) for w in _WORD.findall(question)), text)
+    words = frozenset(_key(w) for w in _WORD.findall(question))
+    return QuestionAnalysis(
+        question, kind, words, text, _named(question) if kind in ("person", "place") else frozenset()
+    )
+
+
+def _named(question: str) -> frozenset[str]:
+    """The words of the N in "the name of the N": its first three content words the question does not capitalise."""
+    match = _NAME_OF.search(question)
+    if match is None:
+        return frozenset()
+    words = [w for w in _WORDS_OF_TEXT.findall(match.group("rest")) if not w[:1].isupper()]
+    content = [_stem(_key(w)) for w in words if _key(w) not in FUNCTION_WORDS]
+    return frozenset(content[:3])
+
+
+def _stem(word: str) -> str:
+    """A word without a plural "s", so that "fighters" stands for "fighter"."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _beside(names: list[str], named: frozenset[str], text: str) -> bool:
+    """Whether one of ``names`` stands within ``NAME_WINDOW`` words of one of the ``named`` words in ``text``."""
+    words = _WORDS_OF_TEXT.findall(text)
+    anchors = [i for i, w in enumerate(words) if _stem(_key(w)) in named]
+    found = [i for i, w in enumerate(words) if w in set(names)]
+    return any(abs(i - j) <= NAME_WINDOW for i in found for j in anchors)
 
 
 def new_names(text: str, known: frozenset[str] = frozenset(), places: bool = True) -> list[str]:

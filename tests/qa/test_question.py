@@ -36,6 +36,18 @@ def test_the_kind_comes_from_the_questions_opening_words(question, kind):
     assert analyse(question).kind == kind
 
 
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("What is the name of El Bali's girlfriend?", {"girlfriend"}),  # the question's own names left out
+        ("What was the name of the foreign fighter units they trained with?", {"foreign", "fighter", "unit"}),
+        ("Which judge authorized the raid?", set()),  # no "name of"
+    ],
+)
+def test_the_name_of_the_n_says_which_words_a_name_must_stand_beside(question, named):
+    assert analyse(question).named == named
+
+
 def test_names_are_capitalised_inside_sentences_and_new_to_the_question():
     text = "The raid was authorized by a Belgian judge in January. He said Marouane El Bali fled."
     assert new_names(text) == ["Marouane", "El", "Bali"]  # not "The"/"He" (initial), "Belgian", "January"
@@ -71,6 +83,16 @@ def test_quoted_speech_opens_a_sentence():
         ("Who was the Belgian prime minister then?", "The prime minister declined to comment.", False),
         ("Who's the family's lawyer?", "The family's lawyer spoke to the press.", False),
         ("Why did they go?", "Anything answers a question of no particular kind.", True),
+        # "The name of the N": a name counts beside the N's words only, and a place's only if the N is one.
+        ("Name of the resident quoted at the barber's?", "A Molenbeek resident named Khyyat Nourdin said.", True),
+        ("What is the name of El Bali's girlfriend?", "He went to Verviers to visit a girl.", False),
+        (
+            "What was the name of the man with the ankle tracker?",
+            "According to The Telegraph, the police lost a man.",
+            False,
+        ),
+        ("What was the name of the Slovak gun shop?", "They were bought at a gun shop in Slovakia.", False),
+        ("What is the name of the town they fled to?", "They fled to the town of Verviers.", True),
     ],
 )
 def test_an_answer_must_hold_what_the_question_asks_for(question, text, answered):
