@@ -20,14 +20,15 @@ import statistics
 import sys
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from index import IndexError_, Weights
+from index import IndexError_
 from index.chunking import word_count
 
 from .abstention import ALL_KINDS
-from .answers import MAX_ANSWER_WORDS, Answerer, Companion
+from .answers import MAX_ANSWER_WORDS, Answerer
 from .models import Answer
 from .pipeline import build_pipeline
 from .question import Kind
@@ -148,27 +149,9 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
     retriever, options = answerer.retriever, answerer.options
     full = retriever.weights
 
-    def ranked(
-        weights: Weights | None = None,
-        idf_power: float | None = None,
-        lede: bool = True,
-        punctuation: bool = True,
-        stating: bool = True,
-        hubness: bool = True,
-        counts: bool = True,
-        speakers: bool = True,
-    ) -> Answerer:
-        changed = retriever.configured(
-            weights,
-            idf_power,
-            lede=lede,
-            skip_punctuation=punctuation,
-            stating_only=stating,
-            hubness=hubness,
-            counts=counts,
-            speakers=speakers,
-        )
-        return dataclasses.replace(answerer, retriever=changed)
+    def ranked(**settings: Any) -> Answerer:
+        """The pipeline with the retriever ranking another way (``Ranker.configured``'s arguments)."""
+        return dataclasses.replace(answerer, retriever=retriever.configured(**settings))
 
     def lede_changed(yes_no_broad: bool) -> Answerer:
         changed = retriever.configured()
@@ -176,30 +159,9 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
             changed.lede = dataclasses.replace(changed.lede, yes_no_broad=yes_no_broad)
         return dataclasses.replace(answerer, retriever=changed)
 
-    def answered(
-        use_history: bool = options.use_history,
-        companion: Companion = options.companion,
-        whole_sentences: bool = options.whole_sentences,
-        fuse_followups: bool = options.fuse_followups,
-        overview: bool = options.overview,
-        spelling: bool = options.spelling,
-        normalise: bool = options.normalise,
-        far_margin: float = options.far_margin,
-        fill: bool = options.fill,
-    ) -> Answerer:
-        changed = dataclasses.replace(
-            options,
-            use_history=use_history,
-            companion=companion,
-            whole_sentences=whole_sentences,
-            fuse_followups=fuse_followups,
-            overview=overview,
-            spelling=spelling,
-            normalise=normalise,
-            far_margin=far_margin,
-            fill=fill,
-        )
-        return dataclasses.replace(answerer, options=changed)
+    def answered(**changes: Any) -> Answerer:
+        """The pipeline with other answer options (``AnswerOptions``' fields)."""
+        return dataclasses.replace(answerer, options=dataclasses.replace(options, **changes))
 
     def declined(
         coverage: bool = True, answer_types: frozenset[Kind] = ALL_KINDS, rescue: bool = True, beside: bool = True
@@ -218,8 +180,8 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("lede prior: yes/no questions may be broad", lede_changed(yes_no_broad=True)),
         ("without count prior (index/counting.py)", ranked(counts=False)),
         ("speaker weighed in full (index/reported.py)", ranked(speakers=False)),
-        ("query punctuation weighted", ranked(punctuation=False)),
-        ("ranking: questions, fragments count", ranked(stating=False)),
+        ("query punctuation weighted", ranked(skip_punctuation=False)),
+        ("ranking: questions, fragments count", ranked(stating_only=False)),
         ("without hubness correction (index/hubness.py)", ranked(hubness=False)),
         ("without follow-up context", answered(use_history=False)),
         ("follow-ups: context search only", answered(fuse_followups=False)),
