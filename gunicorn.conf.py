@@ -11,6 +11,7 @@ from pathlib import Path
 
 import gunicorn.http.wsgi
 
+from gunicorn_worker import free_core
 from qa.settings import SettingError, load_settings, missing_model
 
 
@@ -42,6 +43,11 @@ bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gunicorn_worker.BalancedThreadWorker"
 threads = int(os.environ.get("WEB_THREADS", "8"))
+# Under load each worker keeps to a core of its own (gunicorn_worker.py; c=16 p99 down by a fifth,
+# docs/performance.md); WEB_PIN_CORES=0 leaves every thread to the scheduler.
+_pin_cores = os.environ.get("WEB_PIN_CORES", "1")
+if _pin_cores not in ("0", "1"):
+    _cannot_start(f"WEB_PIN_CORES must be 0 or 1, not {_pin_cores!r}")
 
 # An embedded Milvus Lite (QA_MILVUS_URI a .db path) is opened by one process only: with several
 # workers all but one would answer 503 forever. Said at once, with the way out.
@@ -107,6 +113,12 @@ def on_starting(server):
         _cannot_start(" ".join(problem))
     for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
         stale.unlink()
+
+
+def pre_fork(server, worker):
+    """The core the new worker keeps to under load: the one fewest live workers hold (gunicorn_worker.py)."""
+    if _pin_cores == "1":
+        worker.core = free_core(server.WORKERS.values(), os.sched_getaffinity(0), server.num_workers)
 
 
 def child_exit(server, worker):

@@ -1,21 +1,26 @@
-"""The service's gunicorn worker (gunicorn_worker.py) in a real gunicorn: connections go where a thread is free.
+"""The service's gunicorn worker (gunicorn_worker.py) in a real gunicorn: connections go where a thread is free,
+and a busy worker keeps to a core of its own.
 
 Which worker holds a connection is read from /proc: the worker process whose file descriptors include
-the server side of it.
+the server side of it; which cores a worker's threads may run on, from /proc too.
 """
 
 from __future__ import annotations
 
 import http.client
 import json
+import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bench.gunicorn import process_tree
+from gunicorn_worker import free_core
 
 from .conftest import QUESTION, Server, wait_ready
 
@@ -75,6 +80,12 @@ def started(index_dir: Path, corpus_dir: Path, feedback_dir: Path, workers: int,
 def two_by_two(index_dir, corpus_dir, tmp_path_factory):
     """Two workers of two threads each."""
     yield from started(index_dir, corpus_dir, tmp_path_factory.mktemp("worker"), workers=2, threads=2)
+
+
+@pytest.fixture(scope="module")
+def two_by_four(index_dir, corpus_dir, tmp_path_factory):
+    """Two workers of four threads each: enough requests in flight for a worker to take its core."""
+    yield from started(index_dir, corpus_dir, tmp_path_factory.mktemp("worker4"), workers=2, threads=4)
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +162,72 @@ def test_a_request_that_waited_for_a_thread_closes_its_connection_with_the_answe
     finally:
         for conn in conns:
             conn.close()
+
+
+def test_a_new_worker_gets_the_core_fewest_live_workers_hold():
+    workers = [SimpleNamespace(core=0)]
+    assert free_core([], [0, 1], total=2) == 0
+    assert free_core(workers, [0, 1], total=2) == 1
+    assert free_core([SimpleNamespace(core=1)], [0, 1], total=2) == 0  # a replacement takes the dead one's core
+    assert free_core(workers, [0, 1], total=3) is None  # more workers than cores: the scheduler decides
+    assert free_core([], [3], total=1) is None  # one core: nothing to choose
+
+
+def allowed_cores(pid: int) -> set[str]:
+    """The core lists (as /proc writes them) that the threads of process ``pid`` may run on."""
+    lists = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            status = (task / "status").read_text()
+        except OSError:  # the thread ended meanwhile
+            continue
+        lists.update(line.split()[1] for line in status.splitlines() if line.startswith("Cpus_allowed_list:"))
+    return lists
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two cores to choose from")
+def test_a_busy_worker_keeps_to_a_core_of_its_own_and_lets_go_when_idle(two_by_four):
+    """Eight clients asking in a loop keep both workers busy: each worker's threads all run on one core, not
+    the other worker's; once the clients stop, every thread may run anywhere again."""
+    workers = process_tree(two_by_four.proc.pid)[1:]
+    everywhere = {allowed for pid in workers for allowed in allowed_cores(pid)}
+    assert len(everywhere) == 1  # idle: all threads on every core the service may use
+    stop = threading.Event()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", two_by_four.port, timeout=30)
+        try:
+            while not stop.is_set():
+                conn.request("POST", "/api/ask", SLOW_BODY, HEADERS)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.getheader("Connection") == "close":
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", two_by_four.port, timeout=30)
+        finally:
+            conn.close()
+
+    clients = [threading.Thread(target=client) for _ in range(8)]
+    for c in clients:
+        c.start()
+    try:
+
+        def each_on_one_core(seen: dict[int, set[str]]) -> bool:
+            return all(len(lists) == 1 and lists != everywhere for lists in seen.values())
+
+        seen = {pid: allowed_cores(pid) for pid in workers}
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not each_on_one_core(seen):
+            time.sleep(0.05)
+            seen = {pid: allowed_cores(pid) for pid in workers}
+        assert each_on_one_core(seen), f"not pinned under load: {seen}"
+        pinned = {next(iter(lists)) for lists in seen.values()}
+        assert len(pinned) == 2  # one core each, not the same one
+    finally:
+        stop.set()
+        for c in clients:
+            c.join()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and {a for pid in workers for a in allowed_cores(pid)} != everywhere:
+        time.sleep(0.05)
+    assert {a for pid in workers for a in allowed_cores(pid)} == everywhere  # idle again: let go

@@ -12,6 +12,7 @@ from tests.conftest import Server
     [
         ({"QA_ENCODER_THREADS": "two"}, "QA_ENCODER_THREADS must be a whole number of 0 or more, not 'two'."),
         ({"QA_INDEX_DRI": "/srv/index"}, "Unknown setting QA_INDEX_DRI"),
+        ({"WEB_PIN_CORES": "yes"}, "WEB_PIN_CORES must be 0 or 1, not 'yes'"),
         (
             {"QA_VECTOR_STORE": "milvus", "QA_MILVUS_URI": "/srv/milvus.db"},
             "QA_MILVUS_URI=/srv/milvus.db is an embedded Milvus Lite, which one process opens, not 2 workers",
