@@ -175,7 +175,7 @@ def test_a_new_worker_gets_the_core_fewest_live_workers_hold():
 
 def allowed_cores(pid: int) -> set[str]:
     """The core lists (as /proc writes them) that the threads of process ``pid`` may run on."""
-    lists = set()
+    lists: set[str] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             status = (task / "status").read_text()
