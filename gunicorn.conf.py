@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gunicorn.http.wsgi
 
-from gunicorn_worker import free_core
+from gunicorn_worker import allowed_cores, free_core
 from qa.settings import SettingError, load_settings, missing_model
 
 
@@ -118,7 +118,7 @@ def on_starting(server):
 def pre_fork(server, worker):
     """The core the new worker keeps to under load: the one fewest live workers hold (gunicorn_worker.py)."""
     if _pin_cores == "1":
-        worker.core = free_core(server.WORKERS.values(), os.sched_getaffinity(0), server.num_workers)
+        worker.core = free_core(server.WORKERS.values(), allowed_cores(), server.num_workers)
 
 
 def child_exit(server, worker):

@@ -53,6 +53,12 @@ from gunicorn.workers.gthread import ThreadWorker
 PIN_AT = 3
 
 
+def allowed_cores() -> set[int]:
+    """The cores this process may run on (taskset, a cgroup's cpuset); none where the system cannot say
+    or set it (not Linux), and so nothing is pinned there."""
+    return os.sched_getaffinity(0) if hasattr(os, "sched_setaffinity") else set()
+
+
 def free_core(workers: Iterable[Any], cores: Iterable[int], total: int) -> int | None:
     """The core fewest of the live ``workers`` hold (their ``core``), the lowest of equals, for a new one
     of ``total`` workers; None with more workers than cores, or one core: pinning would then only
@@ -75,7 +81,7 @@ class BalancedThreadWorker(ThreadWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._pinned = False
-        self._all_cores = os.sched_getaffinity(0)  # what the service was started with (taskset, a cgroup)
+        self._all_cores = allowed_cores()  # what the service was started with (taskset, a cgroup)
         # Requests handed to the thread pool whose thread has not yet finished with them. Counted up on the
         # main thread and down by the request's own thread as soon as it is done (not when the main thread
         # later files the connection away): a client that has its answer may already be asking again.

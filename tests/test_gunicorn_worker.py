@@ -173,7 +173,7 @@ def test_a_new_worker_gets_the_core_fewest_live_workers_hold():
     assert free_core([], [3], total=1) is None  # one core: nothing to choose
 
 
-def allowed_cores(pid: int) -> set[str]:
+def thread_core_lists(pid: int) -> set[str]:
     """The core lists (as /proc writes them) that the threads of process ``pid`` may run on."""
     lists: set[str] = set()
     for task in Path(f"/proc/{pid}/task").iterdir():
@@ -190,7 +190,7 @@ def test_a_busy_worker_keeps_to_a_core_of_its_own_and_lets_go_when_idle(two_by_f
     """Eight clients asking in a loop keep both workers busy: each worker's threads all run on one core, not
     the other worker's; once the clients stop, every thread may run anywhere again."""
     workers = process_tree(two_by_four.proc.pid)[1:]
-    everywhere = {allowed for pid in workers for allowed in allowed_cores(pid)}
+    everywhere = {allowed for pid in workers for allowed in thread_core_lists(pid)}
     assert len(everywhere) == 1  # idle: all threads on every core the service may use
     stop = threading.Event()
 
@@ -215,11 +215,11 @@ def test_a_busy_worker_keeps_to_a_core_of_its_own_and_lets_go_when_idle(two_by_f
         def each_on_one_core(seen: dict[int, set[str]]) -> bool:
             return all(len(lists) == 1 and lists != everywhere for lists in seen.values())
 
-        seen = {pid: allowed_cores(pid) for pid in workers}
+        seen = {pid: thread_core_lists(pid) for pid in workers}
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not each_on_one_core(seen):
             time.sleep(0.05)
-            seen = {pid: allowed_cores(pid) for pid in workers}
+            seen = {pid: thread_core_lists(pid) for pid in workers}
         assert each_on_one_core(seen), f"not pinned under load: {seen}"
         pinned = {next(iter(lists)) for lists in seen.values()}
         assert len(pinned) == 2  # one core each, not the same one
@@ -228,6 +228,6 @@ def test_a_busy_worker_keeps_to_a_core_of_its_own_and_lets_go_when_idle(two_by_f
         for c in clients:
             c.join()
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and {a for pid in workers for a in allowed_cores(pid)} != everywhere:
+    while time.monotonic() < deadline and {a for pid in workers for a in thread_core_lists(pid)} != everywhere:
         time.sleep(0.05)
-    assert {a for pid in workers for a in allowed_cores(pid)} == everywhere  # idle again: let go
+    assert {a for pid in workers for a in thread_core_lists(pid)} == everywhere  # idle again: let go
