@@ -36,10 +36,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .chunking import Passage
-from .words import FUNCTION_WORDS
+from .words import FOLLOW_UP_OPENING, FUNCTION_WORDS
 
 # "how many" and the word after it, the noun counted, after any "and", "so" ... a follow-up opens with.
-_HOW_MANY = re.compile(r"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*how many ([a-z]+)", re.IGNORECASE)
+_HOW_MANY = re.compile(rf"{FOLLOW_UP_OPENING}how many ([a-z]+)", re.IGNORECASE)
 # Words of prose, numbers whole ("5,000", "2.5").
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 _NUMBER = re.compile(

@@ -124,7 +124,7 @@ class Ranker(ABC):
     token_idf: np.ndarray
     index: IndexInfo
     lede: LedePrior | None  # the lede prior (lede.py), None when ranking without it
-    counts: CountPrior | None  # the count prior (counting.py), None when ranking without it
+    count_prior: CountPrior | None  # the count prior (counting.py), None when ranking without it
     scope: DocumentScope | None = None  # several documents: the second stage (document_scope.py)
     document_ids: frozenset[str]  # the documents of the index (what ``search``'s ``document`` may name)
     _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used
@@ -151,7 +151,7 @@ class Ranker(ABC):
         self.weights = weights or Weights()
         self.idf_power = idf_power
         self.lede = lede
-        self.counts = CountPrior()
+        self.count_prior = CountPrior()
         # In a question about what someone said, the speaker's tokens weigh less (reported.py).
         self.speakers = True
         vocabulary = encoder.vocabulary()
@@ -179,12 +179,12 @@ class Ranker(ABC):
         skip_punctuation: bool = True,
         stating_only: bool = True,
         hubness: bool = True,
-        counts: bool = True,
+        count_prior: bool = True,
         speakers: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
-        other.counts = self.counts if counts else None
+        other.count_prior = self.count_prior if count_prior else None
         other.speakers = self.speakers and speakers
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
@@ -221,7 +221,7 @@ class Ranker(ABC):
             "skip_punctuation": bool(self.punctuation_mask.any()),
             "stating_only": self.stating_only,
             "hubness": self.hubness,
-            "counts": self.counts is not None,
+            "count_prior": self.count_prior is not None,
             "speakers": self.speakers,
         }
 
@@ -347,8 +347,8 @@ class Ranker(ABC):
         passage_score = best + w.passage_dense * dense + w.passage_maxsim * late + w.passage_lexical * lexical
         if self.lede is not None:
             passage_score = passage_score + self.lede.boost(query, found.paragraphs)
-        if self.counts is not None:
-            passage_score = passage_score + self.counts.boost(query, found.passages, found.rows)
+        if self.count_prior is not None:
+            passage_score = passage_score + self.count_prior.boost(query, found.passages, found.rows)
         order = np.argsort(-passage_score, kind="stable")[:top_k]
         hits = []
         for c in order:

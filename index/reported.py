@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 
-from .words import content_words
+from .words import FOLLOW_UP_OPENING, content_words
 
 # What the speaker's tokens weigh in late interaction, as a share of their usual weight.
 SPEAKER_WEIGHT = 0.5
@@ -40,11 +40,11 @@ _REPORTING = (
     r"|claim|claims|feel|feels|mean|suggest|suggests|consider|considers|make of|see|sees|blame|blames|compare"
     r"|compares|want|wants)"
 )
-_LEADING = r"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*"
 _AUXILIARY = r"(?:did|does|do|has|have|had|would|will|is|was)"
+_SPEAKER_THEN_VERB = rf"\s+(?P<speaker>.+?)\s+{_REPORTING}\b"
 _SPEAKER = (
-    re.compile(rf"{_LEADING}(?:what|how|why|who|whom)\s+{_AUXILIARY}\s+(?P<speaker>.+?)\s+{_REPORTING}\b", re.I),
-    re.compile(rf"{_LEADING}(?:does|did|do|is|was|has|have)\s+(?P<speaker>.+?)\s+{_REPORTING}\b", re.I),
+    re.compile(rf"{FOLLOW_UP_OPENING}(?:what|how|why|who|whom)\s+{_AUXILIARY}{_SPEAKER_THEN_VERB}", re.I),
+    re.compile(rf"{FOLLOW_UP_OPENING}(?:does|did|do|is|was|has|have){_SPEAKER_THEN_VERB}", re.I),
     re.compile(r"according to (?P<speaker>[^,?]+)", re.I),
 )
 _REPORTING_WORD = re.compile(rf"\b{_REPORTING}\b", re.I)

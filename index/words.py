@@ -32,12 +32,14 @@ _CLOSED_CLASSES = """
     there here s t d ll re ve m
 """
 FUNCTION_WORDS = frozenset(_CLOSED_CLASSES.split())
+# What a follow-up may say before its question ("and did he …", "so how many …"), as a pattern to open others.
+FOLLOW_UP_OPENING = r"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*"
 # The auxiliaries and modals: a question that opens with one asks whether something is so.
 AUXILIARIES = (
     "is", "are", "was", "were", "am", "do", "does", "did", "can", "could",
     "will", "would", "shall", "should", "may", "might", "must", "has", "have", "had",
 )  # fmt: skip
-_YES_NO = re.compile(rf"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*(?:{'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
+_YES_NO = re.compile(rf"{FOLLOW_UP_OPENING}(?:{'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 
 _WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F]*")
 _TERM = re.compile(r"\w+")

@@ -27,11 +27,9 @@ import numpy as np
 from index import IndexError_
 from index.chunking import word_count
 
-from .abstention import ALL_KINDS
 from .answers import MAX_ANSWER_WORDS, Answerer
 from .models import Answer
 from .pipeline import build_pipeline
-from .question import Kind
 from .settings import SettingError, load_settings
 
 _QUOTES = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
@@ -163,13 +161,10 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         """The pipeline with other answer options (``AnswerOptions``' fields)."""
         return dataclasses.replace(answerer, options=dataclasses.replace(options, **changes))
 
-    def declined(
-        coverage: bool = True, answer_types: frozenset[Kind] = ALL_KINDS, rescue: bool = True, beside: bool = True
-    ) -> Answerer:
-        rules = dataclasses.replace(
-            options.abstention, coverage=coverage, answer_types=answer_types, rescue=rescue, beside=beside
-        )
-        return dataclasses.replace(answerer, options=dataclasses.replace(options, abstention=rules))
+    def declined(**rules: Any) -> Answerer:
+        """The pipeline with other abstention rules (``Abstention``'s fields)."""
+        abstention = dataclasses.replace(options.abstention, **rules)
+        return dataclasses.replace(answerer, options=dataclasses.replace(options, abstention=abstention))
 
     rows = [("all signals", answerer)]
     rows += [(f"without {f.name}", ranked(weights=full.without(f.name))) for f in dataclasses.fields(full)]
@@ -178,7 +173,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("query tokens: unweighted", ranked(idf_power=0.0)),
         ("without lede prior (index/lede.py)", ranked(lede=False)),
         ("lede prior: yes/no questions may be broad", lede_changed(yes_no_broad=True)),
-        ("without count prior (index/counting.py)", ranked(counts=False)),
+        ("without count prior (index/counting.py)", ranked(count_prior=False)),
         ("speaker weighed in full (index/reported.py)", ranked(speakers=False)),
         ("query punctuation weighted", ranked(skip_punctuation=False)),
         ("ranking: questions, fragments count", ranked(stating_only=False)),

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from index.words import FUNCTION_WORDS
+from index.words import FOLLOW_UP_OPENING, FUNCTION_WORDS
 
 Kind = Literal["quantity", "time", "date", "person", "place", "other"]
 
@@ -78,7 +78,7 @@ _DESCRIPTION = re.compile(
     re.IGNORECASE,
 )
 _PLACE = re.compile(rf"\b(which|what) (\w+ )?({_PLACE_NOUNS})\b|\bname of\b")
-_LEADING = re.compile(r"^\W*((and|so|but|also|then|ok|okay|well)\W+)*")
+_LEADING = re.compile(FOLLOW_UP_OPENING)
 # Compiled once, not looked up in re's cache at each call (``_key`` runs for every word of a question).
 _SPACES = re.compile(r"\s+")
 _POSSESSIVE = re.compile(r"['\u2019]s?$")
@@ -192,7 +192,8 @@ def _beside(names: list[str], named: frozenset[str], text: str) -> bool:
     """Whether one of ``names`` stands within ``NAME_WINDOW`` words of one of the ``named`` words in ``text``."""
     words = _WORDS_OF_TEXT.findall(text)
     anchors = [i for i, w in enumerate(words) if _stem(_key(w)) in named]
-    found = [i for i, w in enumerate(words) if w in set(names)]
+    wanted = set(names)
+    found = [i for i, w in enumerate(words) if w in wanted]
     return any(abs(i - j) <= NAME_WINDOW for i in found for j in anchors)
 
 

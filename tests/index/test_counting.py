@@ -48,6 +48,6 @@ def test_only_passages_that_count_the_noun_get_the_weight(retriever):
 def test_the_count_question_finds_its_answer_with_the_prior_and_not_without(retriever):
     question = "How many police took part in the raid?"
     assert retriever.search(question, top_k=1).hits[0].passage.paragraph == 1
-    without = [hit.passage.paragraph for hit in retriever.configured(counts=False).search(question, top_k=3).hits]
+    without = [hit.passage.paragraph for hit in retriever.configured(count_prior=False).search(question, top_k=3).hits]
     assert 1 not in without
-    assert retriever.counts is not None  # the serving retriever is untouched
+    assert retriever.count_prior is not None  # the serving retriever is untouched
