@@ -24,18 +24,33 @@ nothing else changes, abstention included. Every weight from 5 to 100 gives thos
 4 lift the question to third only): a passage that counts what was asked comes first unless the
 fused ranking disagrees by more than most of its spread. The weight stays finite so that it does:
 in an archive, other documents count the same nouns.
+
+Readers count in their own words: "how many cops were there" asks what "a few dozen Belgian police
+officers" counts. So the noun of a count (the last word of what follows the number, before a
+function word: "police" in "dozen Belgian police", "rounds" in "300 rounds at police") also counts
+when the model reads it as the question's word: the two words' vectors, each encoded alone, at
+cosine ``SAME_MEANING`` or more ("cops" / "police" 0.93, "kids" / "children" 0.88). Only that last
+word is compared by meaning, never the word before it, which may be a modifier ("Belgians" /
+"Belgian" 0.88, the out-of-scope trap above; "Belgians" / "police" 0.34). Measured on seven
+question sets: eval/reader's "how many cops were there", declined as not in the article, comes
+first and is answered (hit@1 0.825 → 0.850, answer 0.800 → 0.825, false abstentions 0.025 → 0),
+its hasty form on eval/sloppy likewise; nothing else changes on any set, and any threshold from
+0.65 to 0.85 gives the same figures (below them, words of other meanings come close: "years" / "days" 0.62).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .chunking import Passage
+from .encoder import Encoder
 from .words import FOLLOW_UP_OPENING, FUNCTION_WORDS
 
 # "how many" and the word after it, the noun counted, after any "and", "so" ... a follow-up opens with.
@@ -50,6 +65,37 @@ _NUMBER = re.compile(
 BETWEEN = 1
 # Passages whose counted nouns are kept: an archive's candidates vary, a single article's are all of it.
 CACHE = 4096
+# The least cosine at which a count's noun means the question's word (the vectors of the two words alone).
+SAME_MEANING = 0.75
+
+
+class WordMeanings:
+    """Single words' vectors from the model, kept once encoded: the nouns of an article's counts are few.
+
+    Shared by a worker's threads (gunicorn gthread) and by an archive's per-document retrievers.
+    """
+
+    def __init__(self, encoder: Encoder, size: int = CACHE) -> None:
+        self.encoder = encoder
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, words: Sequence[str]) -> np.ndarray:
+        """The unit vectors of ``words``, one row each; those not kept are encoded together, in one call."""
+        distinct = list(dict.fromkeys(words))
+        with self._lock:
+            known = {w: self._vectors[w] for w in distinct if w in self._vectors}
+        missing = [w for w in distinct if w not in known]
+        if missing:  # encoded outside the lock: other threads' words are looked up meanwhile
+            known.update(zip(missing, self.encoder.encode(missing), strict=True))
+        with self._lock:
+            for word in distinct:
+                self._vectors[word] = known[word]
+                self._vectors.move_to_end(word)
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return np.stack([known[w] for w in words])
 
 
 @dataclass(frozen=True)
@@ -57,6 +103,8 @@ class CountPrior:
     """The count prior and its weight (added to a standardised passage score)."""
 
     weight: float = 5.0
+    meanings: WordMeanings | None = None  # None: the noun is compared as written only
+    same_meaning: float = SAME_MEANING
 
     @staticmethod
     def focus(question: str) -> str | None:
@@ -73,7 +121,20 @@ class CountPrior:
         focus = self.focus(question) if self.weight else None
         if focus is None:
             return np.zeros(len(rows))
-        return self.weight * np.array([focus in counted(passages[r].text) for r in rows], dtype=float)
+        texts = [passages[r].text for r in rows]
+        found = np.array([focus in counted(text) for text in texts], dtype=bool)
+        if self.meanings is not None and not found.all():
+            nouns = [count_nouns(text) for text in texts]
+            vocabulary = sorted(set().union(*nouns) - {focus})
+            if vocabulary:
+                vectors = self.meanings.vectors([focus, *vocabulary])
+                close = {
+                    w
+                    for w, cosine in zip(vocabulary, vectors[1:] @ vectors[0], strict=True)
+                    if cosine >= self.same_meaning
+                }
+                found |= np.array([bool(n & close) for n in nouns], dtype=bool)
+        return self.weight * found.astype(float)
 
 
 @functools.lru_cache(maxsize=CACHE)
@@ -84,4 +145,24 @@ def counted(text: str) -> frozenset[str]:
     for i, word in enumerate(words):
         if _NUMBER.fullmatch(word):
             nouns.update(words[i + 1 : i + 2 + BETWEEN])
+    return frozenset(nouns)
+
+
+@functools.lru_cache(maxsize=CACHE)
+def count_nouns(text: str) -> frozenset[str]:
+    """The noun of each count in ``text``, lower-cased: the last word of the (at most ``BETWEEN`` + 1) words
+    after a number, before any function word or number ("police" in "dozen Belgian police", "rounds" in
+    "300 rounds at police")."""
+    words = _WORD.findall(text.lower())
+    nouns: set[str] = set()
+    for i, word in enumerate(words):
+        if not _NUMBER.fullmatch(word):
+            continue
+        noun = None
+        for after in words[i + 1 : i + 2 + BETWEEN]:
+            if after in FUNCTION_WORDS or _NUMBER.fullmatch(after):
+                break
+            noun = after
+        if noun is not None:
+            nouns.add(noun)
     return frozenset(nouns)

@@ -63,7 +63,9 @@ class DocumentScope(ABC):
         from .retriever import Retriever  # the retriever module imports this one
 
         p = self.parent
-        return Retriever(p.encoder, index, p.weights, cache_size=0, idf_power=p.idf_power, scoped=False)
+        child = Retriever(p.encoder, index, p.weights, cache_size=0, idf_power=p.idf_power, scoped=False)
+        child.count_prior = p.count_prior  # one cache of word meanings a worker, not one a document
+        return child
 
     def retriever(self, document: str) -> Retriever:
         """The retriever of ``document`` alone (built on first use, once however many threads ask for it)."""

@@ -8,6 +8,7 @@ hits the same way for both, so a ranking can never differ by engine, only by wha
 from __future__ import annotations
 
 import copy
+import dataclasses
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol, Self
 import numpy as np
 
 from .chunking import Passage, Sentence
-from .counting import CountPrior
+from .counting import CountPrior, WordMeanings
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
@@ -151,7 +152,7 @@ class Ranker(ABC):
         self.weights = weights or Weights()
         self.idf_power = idf_power
         self.lede = lede
-        self.count_prior = CountPrior()
+        self.count_prior = CountPrior(meanings=WordMeanings(encoder))
         # In a question about what someone said, the speaker's tokens weigh less (reported.py).
         self.speakers = True
         vocabulary = encoder.vocabulary()
@@ -180,11 +181,14 @@ class Ranker(ABC):
         stating_only: bool = True,
         hubness: bool = True,
         count_prior: bool = True,
+        count_meaning: bool = True,
         speakers: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
         other.count_prior = self.count_prior if count_prior else None
+        if other.count_prior is not None and not count_meaning:  # the counted noun as written only
+            other.count_prior = dataclasses.replace(other.count_prior, meanings=None)
         other.speakers = self.speakers and speakers
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
@@ -222,6 +226,7 @@ class Ranker(ABC):
             "stating_only": self.stating_only,
             "hubness": self.hubness,
             "count_prior": self.count_prior is not None,
+            "count_meaning": self.count_prior is not None and self.count_prior.meanings is not None,
             "speakers": self.speakers,
         }
 

@@ -174,6 +174,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("without lede prior (index/lede.py)", ranked(lede=False)),
         ("lede prior: yes/no questions may be broad", lede_changed(yes_no_broad=True)),
         ("without count prior (index/counting.py)", ranked(count_prior=False)),
+        ("count prior: the noun as written only", ranked(count_meaning=False)),
         ("speaker weighed in full (index/reported.py)", ranked(speakers=False)),
         ("query punctuation weighted", ranked(skip_punctuation=False)),
         ("ranking: questions, fragments count", ranked(stating_only=False)),
