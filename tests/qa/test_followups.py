@@ -90,6 +90,33 @@ def test_a_follow_up_fuses_its_search_with_context_and_alone(retriever):
     assert fused.confidence == retriever.search(query, top_k=3).confidence  # abstention judges the context search
 
 
+def test_the_fusion_keeps_a_lead_the_context_search_gives_by_far(retriever):
+    from qa.followups import search_followup
+
+    follow = "How did he try to escape during the raid?"
+    query = retrieval_query(follow, HISTORY)
+    with_context = retriever.search(query, top_k=3).hits
+    alone = [h.passage.paragraph for h in retriever.search(follow, top_k=10).hits]
+    assert with_context[0].passage.paragraph == 6  # his jump from the window, far ahead with the context ...
+    assert 6 not in alone[:3]  # ... while "he" alone could be anyone
+    fused = search_followup(retriever, follow, query, top_k=3)
+    assert fused.hits[0].passage.paragraph == 6
+
+
+def test_a_passage_one_search_did_not_return_gets_its_lowest_score(retriever, monkeypatch):
+    import qa.followups
+    from qa.followups import search_followup
+
+    monkeypatch.setattr(qa.followups, "FUSION_DEPTH", 3)  # each search returns 3: most passages are in one only
+    follow = "How did he try to escape during the raid?"
+    query = retrieval_query(follow, HISTORY)
+    with_context = [h.passage.id for h in retriever.search(query, top_k=3).hits]
+    alone = [h.passage.id for h in retriever.search(follow, top_k=3).hits]
+    fused = [h.passage.id for h in search_followup(retriever, follow, query, top_k=6).hits]
+    assert sorted(fused) == sorted(set(with_context) | set(alone))
+    assert fused[0] == with_context[0]
+
+
 def test_a_self_contained_question_is_searched_once(retriever):
     from qa.followups import search_followup
 

@@ -55,7 +55,7 @@ FLOORS = {
         "hit@3": 0.90,
         "mrr": 0.85,
         "answer": 0.78,
-        "conv_hit@3": 0.65,
+        "conv_hit@3": 0.95,
         "abstain_near": 0.75,
         "abstain_general": 1.0,
     },
