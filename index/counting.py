@@ -138,31 +138,32 @@ class CountPrior:
 
 
 @functools.lru_cache(maxsize=CACHE)
+def _after_numbers(text: str) -> tuple[tuple[str, ...], ...]:
+    """The (at most ``BETWEEN`` + 1) words after each number of ``text``, lower-cased: what a count may count.
+
+    Kept per text: both readings below take them from here, and a single article's passages recur in
+    every count question.
+    """
+    words = _WORD.findall(text.lower())
+    return tuple(tuple(words[i + 1 : i + 2 + BETWEEN]) for i, word in enumerate(words) if _NUMBER.fullmatch(word))
+
+
 def counted(text: str) -> frozenset[str]:
     """The words ``text`` may count, lower-cased: those at most ``BETWEEN`` words after a number."""
-    words = _WORD.findall(text.lower())
-    nouns: set[str] = set()
-    for i, word in enumerate(words):
-        if _NUMBER.fullmatch(word):
-            nouns.update(words[i + 1 : i + 2 + BETWEEN])
-    return frozenset(nouns)
+    return frozenset(word for after in _after_numbers(text) for word in after)
 
 
-@functools.lru_cache(maxsize=CACHE)
 def count_nouns(text: str) -> frozenset[str]:
     """The noun of each count in ``text``, lower-cased: the last word of the (at most ``BETWEEN`` + 1) words
     after a number, before any function word or number ("police" in "dozen Belgian police", "rounds" in
     "300 rounds at police")."""
-    words = _WORD.findall(text.lower())
     nouns: set[str] = set()
-    for i, word in enumerate(words):
-        if not _NUMBER.fullmatch(word):
-            continue
+    for after in _after_numbers(text):
         noun = None
-        for after in words[i + 1 : i + 2 + BETWEEN]:
-            if after in FUNCTION_WORDS or _NUMBER.fullmatch(after):
+        for word in after:
+            if word in FUNCTION_WORDS or _NUMBER.fullmatch(word):
                 break
-            noun = after
+            noun = word
         if noun is not None:
             nouns.add(noun)
     return frozenset(nouns)

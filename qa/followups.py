@@ -147,8 +147,8 @@ def search_followup(
         if not result.hits:
             continue
         scores = np.array([hit.score for hit in result.hits])
-        spread = float(scores.std()) or 1.0
-        standard = {hit.passage.id: (hit.score - scores.mean()) / spread for hit in result.hits}
+        mean, spread = float(scores.mean()), float(scores.std()) or 1.0
+        standard = {hit.passage.id: (hit.score - mean) / spread for hit in result.hits}
         lowest = min(standard.values())
         for passage in score:
             score[passage] += weight * standard.get(passage, lowest)
