@@ -24,6 +24,7 @@ from .counting import CountPrior, WordMeanings
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
+from .question_names import NAME_WEIGHT, corpus_names, name_spans
 from .reported import SPEAKER_WEIGHT, speaker_span
 from .spelling import NameSpeller
 from .words import function_word_ids, punctuation_ids
@@ -95,6 +96,12 @@ class Candidates:
     hub_s: np.ndarray | None = None  # each candidate sentence's hub score (index/hubness.py), if the engine has them
 
 
+def _unit(weights: np.ndarray) -> np.ndarray:
+    """``weights`` scaled to sum to one (equal shares when they sum to nothing)."""
+    total = weights.sum()
+    return weights / total if total > 0 else np.full(len(weights), 1.0 / len(weights))
+
+
 def segment_maxima(sims: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Each query token's best cosine within each run of ``sims``' columns (runs of ``lengths``; empty runs 0).
 
@@ -155,6 +162,9 @@ class Ranker(ABC):
         self.count_prior = CountPrior(meanings=WordMeanings(encoder))
         # In a question about what someone said, the speaker's tokens weigh less (reported.py).
         self.speakers = True
+        # A question's names weigh less in choosing the sentence that answers (question_names.py).
+        self.names = corpus_names(*cased)
+        self.name_weight = NAME_WEIGHT
         vocabulary = encoder.vocabulary()
         # Misspelt names read as the corpus's (spelling.py), from its cased words and the model's whole words.
         self.speller = NameSpeller.of(*cased, frozenset(w for w in vocabulary if w.isalpha()))
@@ -183,6 +193,7 @@ class Ranker(ABC):
         count_prior: bool = True,
         count_meaning: bool = True,
         speakers: bool = True,
+        names: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
@@ -190,6 +201,7 @@ class Ranker(ABC):
         if other.count_prior is not None and not count_meaning:  # the counted noun as written only
             other.count_prior = dataclasses.replace(other.count_prior, meanings=None)
         other.speakers = self.speakers and speakers
+        other.name_weight = self.name_weight if names else 1.0
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
@@ -228,6 +240,7 @@ class Ranker(ABC):
             "count_prior": self.count_prior is not None,
             "count_meaning": self.count_prior is not None and self.count_prior.meanings is not None,
             "speakers": self.speakers,
+            "names": self.name_weight < 1.0,
         }
 
     @property
@@ -299,7 +312,8 @@ class Ranker(ABC):
 
         Weighting query tokens by their idf (raised to ``IDF_POWER``) keeps question words ("what",
         "did") from drowning out names and rare words. Given the ``query`` text, a question about what
-        someone said weighs the speaker's tokens less (reported.py).
+        someone said weighs the speaker's tokens less (reported.py), and the sentences weigh the
+        question's names less (question_names.py).
         """
         n_q, n_s = len(qtok.ids), int(counts.sum())
         if n_q == 0:
@@ -307,15 +321,15 @@ class Ranker(ABC):
         weights = np.take(self._token_weights(), qtok.ids, mode="clip")
         if query is not None and self.speakers:
             weights = weights * self._speaker_share(query, n_q)
-        total = weights.sum()
-        weights = weights / total if total > 0 else np.full(n_q, 1.0 / n_q)
+        sentence_weights = weights * self._name_share(query, n_q) if query is not None else weights
         # Tokens of no weight (punctuation) add nothing to any score: they are left out of the product,
         # and their rows of the matches, which would be zero, with them.
+        weights, sentence_weights = _unit(weights), _unit(sentence_weights)
         used = weights > 0
-        weights = weights[used]
+        weights, sentence_weights = weights[used], sentence_weights[used]
         per_sentence = token_maxima(qtok.vectors[used])  # (weighted query tokens, sentences)
         per_passage = np.maximum.reduceat(per_sentence, np.cumsum(counts) - counts, axis=1)
-        return weights @ per_sentence, weights @ per_passage, weights[:, None] * per_sentence
+        return sentence_weights @ per_sentence, weights @ per_passage, sentence_weights[:, None] * per_sentence
 
     def _speaker_share(self, query: str, n_tokens: int) -> np.ndarray | float:
         """Each query token's share of its weight: ``SPEAKER_WEIGHT`` for the speaker's tokens in a
@@ -328,6 +342,22 @@ class Ranker(ABC):
             return 1.0
         inside = np.array([span[0] <= start and end <= span[1] for start, end in spans])
         return np.where(inside, SPEAKER_WEIGHT, 1.0)
+
+    def _name_share(self, query: str, n_tokens: int) -> np.ndarray | float:
+        """Each query token's share of its weight in the sentence-level signals: ``name_weight`` for the
+        tokens of the question's names (question_names.py), 1 for the others. Across several documents
+        the names say which document a question is about, and weigh in full: an archive's first stage
+        ranks so, and its second stage, within the chosen document, weighs them less."""
+        if self.name_weight == 1.0 or len(self.document_ids) > 1:
+            return 1.0
+        spans = name_spans(query, self.names)
+        if not spans:
+            return 1.0
+        tokens = self.encoder.token_spans(query)
+        if len(tokens) != n_tokens:  # a question cut at the model's length: its tokens are not all there
+            return 1.0
+        inside = np.array([any(a <= start and end <= b for a, b in spans) for start, end in tokens])
+        return np.where(inside, self.name_weight, 1.0)
 
     def _rank(
         self, query: str, qtok: TokenVectors, found: Candidates, top_k: int, w: Weights

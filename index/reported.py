@@ -53,11 +53,16 @@ _REPORTING_WORD = re.compile(rf"\b{_REPORTING}\b", re.I)
 _QUESTION_END = re.compile(r"\?+[\"'\u201d\u2019)]*\s+")
 
 
-def speaker_span(text: str) -> tuple[int, int] | None:
-    """The character span of the speaker in the last question of ``text``, or None (see the module)."""
+def last_question(text: str) -> tuple[int, str]:
+    """The last question of ``text`` (a follow-up is searched after the turns it leans on), and where it starts."""
     text = text.rstrip()
     offset = max((m.end() for m in _QUESTION_END.finditer(text)), default=0)
-    question = text[offset:]
+    return offset, text[offset:]
+
+
+def speaker_span(text: str) -> tuple[int, int] | None:
+    """The character span of the speaker in the last question of ``text``, or None (see the module)."""
+    offset, question = last_question(text)
     for pattern in _SPEAKER:
         match = pattern.search(question)
         if match is None:
