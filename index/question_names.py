@@ -2,13 +2,14 @@
 
 News prose names a person, a place or a group in full once, where it introduces them ("Much of the
 attention has fallen on the movements of Abdelhamid Abaaoud, a Belgian of Moroccan origin …"), and
-says what they did or what befell them in the sentences after, by surname or pronoun ("Abaaoud was
-killed in a shoot-out …", "His parents …"). A reader's question names its subject in full and asks
-about one of those later facts: "What jobs did Mohamed's parents have?", "Which city did Amghar and
-Ben Larbi fly to on the way to Syria?". With each query token weighted by its idf squared (late
-interaction, ``fusion.IDF_POWER``), the rare names outweigh the rest of the question, and the
-sentence that introduces the subject outranks the one that answers: as a passage's best sentence,
-and through it the passage.
+says what they did or what befell them in other sentences, by surname or pronoun ("Abaaoud was
+killed in a shoot-out …", "With a mother who worked cleaning hotel rooms …"). A reader's question
+names its subject and asks about one of those facts: "What jobs did Mohamed's parents have?",
+"Which city did Amghar and Ben Larbi fly to on the way to Syria?". With each query token weighted
+by its idf squared (late interaction, ``fusion.IDF_POWER``), the rare names outweigh the rest of the
+question, and a sentence that names the subject outranks the one that answers ("Despite Mohamed's
+education and skills, the only work he's been able to find …"; "When Amghar and Ben Larbi returned
+from Syria …"): as a passage's best sentence, and through it the passage.
 
 So in the sentence-level late interaction a question's names weigh ``NAME_WEIGHT`` of their usual
 weight. The passage-level signals weigh them in full: the passage must still be the one about them.
