@@ -14,7 +14,7 @@ from Syria …"): as a passage's best sentence, and through it the passage.
 So in the sentence-level late interaction a question's names weigh ``NAME_WEIGHT`` of their usual
 weight. The passage-level signals weigh them in full: the passage must still be the one about them.
 A name is a word the corpus writes capitalised inside its sentences and never in lower case
-(``index.words.names_of``'s rule), so a reader's lower-case "el bali" counts as one too. Only the
+(``index.words.corpus_names``), so a reader's lower-case "el bali" counts as one too. Only the
 last question of the text searched is read: a follow-up's context (the turns before it) names who
 the question is about and keeps its weight.
 
@@ -33,24 +33,14 @@ them less, as over one article.
 
 from __future__ import annotations
 
-import re
-
 from .reported import last_question
-from .words import FUNCTION_WORDS
+from .words import WORD
 
 # What a question's names weigh in sentence-level late interaction, as a share of their usual weight.
 NAME_WEIGHT = 0.6
-
-_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F]*")
-
-
-def corpus_names(upper: set[str], lower: set[str]) -> frozenset[str]:
-    """The words of a corpus that are names (lower-cased, as written): capitalised inside a sentence
-    somewhere (``upper``), never in lower case (``lower``), and no function word ("The", "In")."""
-    return frozenset(w for w in upper - lower if w not in FUNCTION_WORDS)
 
 
 def name_spans(text: str, names: frozenset[str]) -> list[tuple[int, int]]:
     """The character spans of the words of ``names`` in the last question of ``text``, in any case."""
     offset, question = last_question(text)
-    return [(offset + m.start(), offset + m.end()) for m in _WORD.finditer(question) if m.group().lower() in names]
+    return [(offset + m.start(), offset + m.end()) for m in WORD.finditer(question) if m.group().lower() in names]

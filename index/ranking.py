@@ -24,10 +24,10 @@ from .counting import CountPrior, WordMeanings
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
-from .question_names import NAME_WEIGHT, corpus_names, name_spans
+from .question_names import NAME_WEIGHT, name_spans
 from .reported import SPEAKER_WEIGHT, speaker_span
 from .spelling import NameSpeller
-from .words import function_word_ids, punctuation_ids
+from .words import corpus_names, function_word_ids, punctuation_ids
 
 if TYPE_CHECKING:
     from .document_scope import DocumentScope
@@ -335,13 +335,8 @@ class Ranker(ABC):
         """Each query token's share of its weight: ``SPEAKER_WEIGHT`` for the speaker's tokens in a
         question about what someone said (reported.py), 1 for the others and in any other question."""
         span = speaker_span(query)
-        if span is None:
-            return 1.0
-        spans = self.encoder.token_spans(query)
-        if len(spans) != n_tokens:  # a question cut at the model's length: its tokens are not all there
-            return 1.0
-        inside = np.array([span[0] <= start and end <= span[1] for start, end in spans])
-        return np.where(inside, SPEAKER_WEIGHT, 1.0)
+        inside = self._tokens_within(query, [span] if span else [], n_tokens)
+        return 1.0 if inside is None else np.where(inside, SPEAKER_WEIGHT, 1.0)
 
     def _name_share(self, query: str, n_tokens: int) -> np.ndarray | float:
         """Each query token's share of its weight in the sentence-level signals: ``name_weight`` for the
@@ -350,14 +345,18 @@ class Ranker(ABC):
         ranks so, and its second stage, within the chosen document, weighs them less."""
         if self.name_weight == 1.0 or len(self.document_ids) > 1:
             return 1.0
-        spans = name_spans(query, self.names)
+        inside = self._tokens_within(query, name_spans(query, self.names), n_tokens)
+        return 1.0 if inside is None else np.where(inside, self.name_weight, 1.0)
+
+    def _tokens_within(self, query: str, spans: list[tuple[int, int]], n_tokens: int) -> np.ndarray | None:
+        """For each of the query's ``n_tokens`` tokens, whether it lies inside one of the character ``spans``;
+        None when there is no span, or the question was cut at the model's length (its tokens are not all there)."""
         if not spans:
-            return 1.0
+            return None
         tokens = self.encoder.token_spans(query)
-        if len(tokens) != n_tokens:  # a question cut at the model's length: its tokens are not all there
-            return 1.0
-        inside = np.array([any(a <= start and end <= b for a, b in spans) for start, end in tokens])
-        return np.where(inside, self.name_weight, 1.0)
+        if len(tokens) != n_tokens:
+            return None
+        return np.array([any(a <= start and end <= b for a, b in spans) for start, end in tokens])
 
     def _rank(
         self, query: str, qtok: TokenVectors, found: Candidates, top_k: int, w: Weights

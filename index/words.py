@@ -41,7 +41,8 @@ AUXILIARIES = (
 )  # fmt: skip
 _YES_NO = re.compile(rf"{FOLLOW_UP_OPENING}(?:{'|'.join(AUXILIARIES)})\b", re.IGNORECASE)
 
-_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F]*")
+# A word as names are read: a corpus's cased words (``cased_words``) and a question's names are cut alike.
+WORD = re.compile(r"[A-Za-z\u00C0-\u024F][\w\u00C0-\u024F]*")
 _TERM = re.compile(r"\w+")
 
 
@@ -82,15 +83,20 @@ def cased_words(sentences: Iterable[Sentence]) -> tuple[set[str], set[str]]:
     upper: set[str] = set()
     lower: set[str] = set()
     for sentence in sentences:
-        for word in _WORD.findall(sentence.text)[1:]:  # a sentence's first word is capitalised anyway
+        for word in WORD.findall(sentence.text)[1:]:  # a sentence's first word is capitalised anyway
             (upper if word[0].isupper() else lower).add(word.lower())
     return upper, lower
 
 
+def corpus_names(upper: set[str], lower: set[str]) -> frozenset[str]:
+    """The words of a corpus that are names (lower-cased, as written): capitalised inside a sentence
+    somewhere (``upper``), never in lower case (``lower``), and no function word ("The", "In")."""
+    return frozenset(w for w in upper - lower if w not in FUNCTION_WORDS)
+
+
 def names_of(upper: set[str], lower: set[str], lexical: TermCutter) -> set[str]:
-    """Names from the cased words of a whole corpus: capitalised somewhere and never in lower case."""
-    names = {w for w in upper - lower if w not in FUNCTION_WORDS}
-    return set(lexical.terms(" ".join(sorted(names))))
+    """Names from the cased words of a whole corpus (``corpus_names``), as BM25's stemmed terms."""
+    return set(lexical.terms(" ".join(sorted(corpus_names(upper, lower)))))
 
 
 def is_fragment(sentence: Sentence) -> bool:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from index import Retriever, load_index
-from index.question_names import NAME_WEIGHT, corpus_names, name_spans
+from index.question_names import NAME_WEIGHT, name_spans
+from index.words import corpus_names
 from qa.answers import Answerer
 
 NAMES = corpus_names({"mohamed", "el", "bali", "the", "syria"}, {"parents", "el"})
