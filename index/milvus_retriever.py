@@ -117,7 +117,7 @@ class MilvusRetriever(Ranker):
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = MilvusDocumentScope(self)
 
-    def search(
+    def _search(
         self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
     ) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""

@@ -26,8 +26,9 @@ from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
 from .question_names import NAME_WEIGHT, name_spans
 from .reported import SPEAKER_WEIGHT, speaker_span
+from .roles import best_introduction, introductions
 from .spelling import NameSpeller
-from .words import corpus_names, function_word_ids, punctuation_ids
+from .words import content_words, corpus_names, function_word_ids, punctuation_ids
 
 if TYPE_CHECKING:
     from .document_scope import DocumentScope
@@ -137,11 +138,50 @@ class Ranker(ABC):
     document_ids: frozenset[str]  # the documents of the index (what ``search``'s ``document`` may name)
     _maxsim_weight: np.ndarray | None = None  # ``_token_weights``' table, None until used
 
-    @abstractmethod
     def search(
         self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
     ) -> SearchResult:
-        """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
+        """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given.
+
+        A question about what someone the question names by role said is searched with the name the
+        article introduces them with (roles.py); over several documents, within the document the
+        question itself finds first.
+        """
+        span = speaker_span(query) if self.roles else None
+        if span is None or not content_words(query[span[0] : span[1]]):
+            return self._search(query, top_k, weights, document)
+        first = None
+        if document is None and len(self.document_ids) > 1:
+            first = self._search(query, top_k, weights, None)
+            if not first.hits:
+                return first
+            document = first.hits[0].passage.document
+        named = self._named_speaker(query, span, document)
+        if named is None:
+            return first or self._search(query, top_k, weights, document)
+        return self._search(named, top_k, weights, document)
+
+    def _named_speaker(self, query: str, span: tuple[int, int], document: str | None) -> str | None:
+        """``query`` with the speaker in ``span`` named as the article introduces them, or None (roles.py)."""
+        speaker = query[span[0] : span[1]]
+        found = self._search(speaker, 1, None, document)
+        if not found.hits or found.query_tokens is None:
+            return None
+        people = introductions(found.hits[0].passage, self.names)
+        if not people:
+            return None
+        _, roles = self.encoder.encode_tokens([person.role for person in people])
+        weights = np.take(self.coverage_weight, found.query_tokens.ids, mode="clip")
+        person = best_introduction(found.query_tokens, weights, people, roles)
+        if person is None or person.surname.lower() in speaker.lower():
+            return None
+        return query[: span[0]] + person.surname + query[span[1] :]
+
+    @abstractmethod
+    def _search(
+        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+    ) -> SearchResult:
+        """``search`` as the engine ranks ``query`` itself, whoever it names."""
 
     @abstractmethod
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
@@ -162,6 +202,8 @@ class Ranker(ABC):
         self.count_prior = CountPrior(meanings=WordMeanings(encoder))
         # In a question about what someone said, the speaker's tokens weigh less (reported.py).
         self.speakers = True
+        # A speaker named by role is searched by the name the article gives them (roles.py).
+        self.roles = True
         # A question's names weigh less in choosing the sentence that answers (question_names.py).
         self.names = corpus_names(*cased)
         self.name_weight = NAME_WEIGHT
@@ -194,6 +236,7 @@ class Ranker(ABC):
         count_meaning: bool = True,
         speakers: bool = True,
         names: bool = True,
+        roles: bool = True,
     ) -> Self:
         """A retriever over the same index and vectors, ranking another way (ablations, weight fits)."""
         other = copy.copy(self)
@@ -202,6 +245,7 @@ class Ranker(ABC):
             other.count_prior = dataclasses.replace(other.count_prior, meanings=None)
         other.speakers = self.speakers and speakers
         other.name_weight = self.name_weight if names else 1.0
+        other.roles = self.roles and roles
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
@@ -241,6 +285,7 @@ class Ranker(ABC):
             "count_meaning": self.count_prior is not None and self.count_prior.meanings is not None,
             "speakers": self.speakers,
             "names": self.name_weight < 1.0,
+            "roles": self.roles,
         }
 
     @property

@@ -75,7 +75,7 @@ class Retriever(Ranker):
         # Several documents: the chosen one is ranked again by its own statistics (document_scope.py).
         self.scope = FaissDocumentScope(self) if scoped else None
 
-    def search(
+    def _search(
         self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
     ) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""

@@ -32,6 +32,14 @@ _CLOSED_CLASSES = """
     there here s t d ll re ve m
 """
 FUNCTION_WORDS = frozenset(_CLOSED_CLASSES.split())
+# Months and weekdays: capitalised, and no names of anyone or anywhere.
+CALENDAR_WORDS = frozenset(
+    (
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    )
+)
 # What a follow-up may say before its question ("and did he …", "so how many …"), as a pattern to open others.
 FOLLOW_UP_OPENING = r"^\W*(?:(?:and|so|but|also|then|ok|okay|well)\W+)*"
 # The auxiliaries and modals: a question that opens with one asks whether something is so.

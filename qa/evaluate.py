@@ -177,6 +177,7 @@ def variants(answerer: Answerer) -> list[tuple[str, Answerer]]:
         ("count prior: the noun as written only", ranked(count_meaning=False)),
         ("speaker weighed in full (index/reported.py)", ranked(speakers=False)),
         ("sentences: names weighed in full (index/question_names.py)", ranked(names=False)),
+        ("speaker named by role searched as asked (index/roles.py)", ranked(roles=False)),
         ("query punctuation weighted", ranked(skip_punctuation=False)),
         ("ranking: questions, fragments count", ranked(stating_only=False)),
         ("without hubness correction (index/hubness.py)", ranked(hubness=False)),

@@ -36,13 +36,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from index.words import FOLLOW_UP_OPENING, FUNCTION_WORDS
+from index.words import CALENDAR_WORDS, FOLLOW_UP_OPENING, FUNCTION_WORDS
 
 Kind = Literal["quantity", "time", "date", "person", "place", "other"]
 
-_MONTHS = "january february march april may june july august september october november december"
-_WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday"
-_CALENDAR = frozenset((_MONTHS + " " + _WEEKDAYS).split())
+_CALENDAR = CALENDAR_WORDS
 _TIME_UNITS = "second minute hour day night week weekend month year decade century morning afternoon evening"
 
 # Who a question asks about when it says "which judge" or "the name of the man": people and bodies.

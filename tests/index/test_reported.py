@@ -40,9 +40,11 @@ def test_the_speakers_tokens_weigh_half(retriever):
 
 
 def test_what_the_speaker_said_is_the_answer_not_their_introduction(retriever):
-    """The rule alone: the question's names ("Le Soir") weigh in full (index/question_names.py does the same)."""
+    """The rule alone: the question's names ("Le Soir") weigh in full, and the reporter is not searched by name
+    (index/question_names.py and index/roles.py do the same)."""
     question = "What did the Le Soir reporter call the two deaths?"
-    answer = dataclasses.replace(Answerer(retriever), retriever=retriever.configured(names=False)).ask(question)
+    alone = retriever.configured(names=False, roles=False)
+    answer = dataclasses.replace(Answerer(retriever), retriever=alone).ask(question)
     assert "judicial failure" in answer.answer
-    without = dataclasses.replace(Answerer(retriever), retriever=retriever.configured(speakers=False, names=False))
+    without = dataclasses.replace(Answerer(retriever), retriever=alone.configured(speakers=False))
     assert "judicial failure" not in without.ask(question).answer  # the 45-word introduction fills the answer

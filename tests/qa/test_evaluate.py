@@ -75,6 +75,7 @@ def test_ablation_prints_as_a_markdown_table(retriever, questions):
     assert table[0].startswith("| pipeline | hit@1 | hit@3 | mrr | answer | conv_hit@3 | abstain_oos |")
     assert table[1].startswith("|---|---:|")
     assert table[2].startswith("| all signals | 1.000 |")
-    # all signals, 6 weights off, 2 idf powers, lede, lede's yes/no rule, 2 count rows, speakers, names, punctuation,
-    # fragments, hubness, 2 follow-up rows, 5 answer modes, overview, spelling, question mark, 5 abstention rows
-    assert len(table) == 2 + 33
+    # all signals, 6 weights off, 2 idf powers, lede, lede's yes/no rule, 2 count rows, speakers, names, roles,
+    # punctuation, fragments, hubness, 2 follow-up rows, 5 answer modes, overview, spelling, question mark,
+    # 5 abstention rows
+    assert len(table) == 2 + 34
