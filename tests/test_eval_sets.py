@@ -1,4 +1,4 @@
-"""The project's own question sets (eval/extra, reader, fresh, typos, sloppy) stay valid: answers are article spans."""
+"""The project's own question sets (eval/extra, reader, fresh, fresh2, typos, sloppy) stay valid: answers are spans."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from qa.evaluate import load_jsonl, norm
 
 from .conftest import CORPUS, ROOT
 
-SETS = [ROOT / "eval" / name for name in ("extra", "reader", "fresh", "typos", "sloppy")]
+SETS = [ROOT / "eval" / name for name in ("extra", "reader", "fresh", "fresh2", "typos", "sloppy")]
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ EXTRA_DIR = ROOT / "eval" / "extra"
 NATURAL_DIR = EVAL_DIR.parent / "eval-natural"
 READER_DIR = ROOT / "eval" / "reader"
 FRESH_DIR = ROOT / "eval" / "fresh"
+FRESH2_DIR = ROOT / "eval" / "fresh2"
 TYPOS_DIR = ROOT / "eval" / "typos"
 SLOPPY_DIR = ROOT / "eval" / "sloppy"
 
@@ -31,10 +32,10 @@ FLOORS = {
     # article does not give): the confidence threshold cannot tell those apart; coverage declines some.
     "extra": {"hit@1": 0.85, "hit@3": 0.94, "mrr": 0.89, "answer": 0.82, "conv_hit@3": 0.95, "abstain_oos": 0.6},
     "natural": {
-        "hit@1": 0.87,
+        "hit@1": 0.91,
         "hit@3": 0.96,
-        "mrr": 0.92,
-        "answer": 0.78,
+        "mrr": 0.94,
+        "answer": 0.82,
         "conv_hit@3": 0.95,
         "abstain_near": 0.75,
         "abstain_general": 1.0,
@@ -51,12 +52,22 @@ FLOORS = {
     # Written by someone who had read the article and nothing of the project (eval/fresh/README.md):
     # the nearest thing here to the hidden sets, so its floors guard what generalises.
     "fresh": {
-        "hit@1": 0.80,
+        "hit@1": 0.83,
         "hit@3": 0.92,
-        "mrr": 0.85,
-        "answer": 0.78,
+        "mrr": 0.86,
+        "answer": 0.80,
         "conv_hit@3": 0.95,
         "abstain_near": 0.75,
+        "abstain_general": 1.0,
+    },
+    # A second such set, written blind on 2026-11-30 (eval/fresh2/README.md), before the change it then checked.
+    "fresh2": {
+        "hit@1": 0.82,
+        "hit@3": 0.95,
+        "mrr": 0.88,
+        "answer": 0.80,
+        "conv_hit@3": 0.95,
+        "abstain_near": 0.55,
         "abstain_general": 1.0,
     },
     # The questions of the four sets with one name misspelt, and typed in haste (scripts/variant_sets.py).
@@ -65,7 +76,7 @@ FLOORS = {
 }
 # At most this share of answerable questions declined; eval/fresh has one today ("Who were the two guys
 # killed in the Verviers raid?": its first passage names no one, docs/quality.md).
-FALSE_ABSTAIN = dict.fromkeys(("dev", "extra", "natural", "reader", "fresh", "typos", "sloppy"), 0.03)
+FALSE_ABSTAIN = dict.fromkeys(("dev", "extra", "natural", "reader", "fresh", "fresh2", "typos", "sloppy"), 0.03)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +91,7 @@ def metrics(retriever):
             "natural": NATURAL_DIR,
             "reader": READER_DIR,
             "fresh": FRESH_DIR,
+            "fresh2": FRESH2_DIR,
             "typos": TYPOS_DIR,
             "sloppy": SLOPPY_DIR,
         }[name]
