@@ -15,7 +15,7 @@ from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import numpy as np
 
@@ -164,6 +164,14 @@ class Ranker(ABC):
     def _named_speaker(self, query: str, span: tuple[int, int], document: str | None) -> str | None:
         """``query`` with the speaker in ``span`` named as the article introduces them, or None (roles.py)."""
         speaker = query[span[0] : span[1]]
+        found, surname = self._recall(self._speakers, (speaker.lower(), document))
+        if not found:
+            surname = self._surname_of(speaker, document)
+            self._remember(self._speakers, (speaker.lower(), document), surname)
+        return None if surname is None else query[: span[0]] + surname + query[span[1] :]
+
+    def _surname_of(self, speaker: str, document: str | None) -> str | None:
+        """The surname of the person introduced with the role ``speaker`` names, if one is (roles.py)."""
         found = self._search(speaker, 1, None, document)
         if not found.hits or found.query_tokens is None:
             return None
@@ -175,7 +183,7 @@ class Ranker(ABC):
         person = best_introduction(found.query_tokens, weights, people, roles)
         if person is None or person.surname.lower() in speaker.lower():
             return None
-        return query[: span[0]] + person.surname + query[span[1] :]
+        return person.surname
 
     @abstractmethod
     def _search(
@@ -195,6 +203,8 @@ class Ranker(ABC):
         self.token_idf = token_idf
         self.cache_size = cache_size
         self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
+        # Speakers named by role, as resolved (roles.py): (speaker, document) -> the question's surname or None.
+        self._speakers: OrderedDict[tuple[str, str | None], str | None] = OrderedDict()
         self._lock = threading.Lock()
         self.weights = weights or Weights()
         self.idf_power = idf_power
@@ -246,6 +256,7 @@ class Ranker(ABC):
         other.speakers = self.speakers and speakers
         other.name_weight = self.name_weight if names else 1.0
         other.roles = self.roles and roles
+        other._speakers = OrderedDict()  # resolved by this ranking, not the one copied
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
@@ -322,19 +333,29 @@ class Ranker(ABC):
 
     def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
         """The query's vector and token vectors, from a bounded LRU cache (repeat questions are common)."""
-        with self._lock:  # Slack listeners run in threads
-            cached = self._cache.get(query)
-            if cached is not None:
-                self._cache.move_to_end(query)
-                return cached
+        found, cached = self._recall(self._cache, query)
+        if found:
+            return cached
         vectors, tokens = self.encoder.encode_tokens([query])
         entry = (vectors[0], tokens[0])
+        self._remember(self._cache, query, entry)
+        return entry
+
+    def _recall(self, cache: OrderedDict, key: Any) -> tuple[bool, Any]:
+        """Whether ``cache`` (one of this retriever's LRUs) holds ``key``, and its value, now the most recent."""
+        with self._lock:  # Slack listeners run in threads
+            if key not in cache:
+                return False, None
+            cache.move_to_end(key)
+            return True, cache[key]
+
+    def _remember(self, cache: OrderedDict, key: Any, value: Any) -> None:
+        """``value`` kept in ``cache`` under ``key``, the least recent dropped past ``cache_size``."""
         with self._lock:
             if self.cache_size:
-                self._cache[query] = entry
-                if len(self._cache) > self.cache_size:
-                    self._cache.popitem(last=False)
-        return entry
+                cache[key] = value
+                if len(cache) > self.cache_size:
+                    cache.popitem(last=False)
 
     def _id_mask(self, ids: np.ndarray) -> np.ndarray:
         """A table over token ids (as ``token_idf`` is indexed), true at ``ids``."""

@@ -101,6 +101,15 @@ def test_a_role_is_replaced_by_the_surname_in_the_question(retriever):
     assert retriever._named_speaker("According to his lawyers, why?", (13, 24), None) is None
 
 
+def test_a_resolved_speaker_is_remembered_by_the_ranking_that_resolved_it(retriever):
+    """A speaker asked about again costs no search; a ranking configured otherwise resolves afresh."""
+    question = "What does the small arms expert say about the Kalashnikovs?"
+    assert retriever._named_speaker(question, (10, 31), None) == "What does Vranckx say about the Kalashnikovs?"
+    assert retriever._speakers[("the small arms expert", None)] == "Vranckx"
+    assert retriever._recall(retriever._speakers, ("the gardener", None)) == (False, None)  # never asked
+    assert not retriever.configured(names=False)._speakers
+
+
 def test_across_documents_the_speaker_is_looked_for_in_the_questions_document(two_document_dirs, encoder):
     corpus, index = two_document_dirs
     parent = Retriever(encoder, load_index(index, corpus, encoder))
