@@ -26,7 +26,7 @@ from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
 from .question_names import NAME_WEIGHT, name_spans
 from .reported import SPEAKER_WEIGHT, speaker_span
-from .roles import best_introduction, introductions
+from .roles import Introduction, best_introduction, introductions
 from .spelling import NameSpeller
 from .words import content_words, corpus_names, function_word_ids, punctuation_ids
 
@@ -49,6 +49,8 @@ CANDIDATES = 64
 # Up to this many corpus tokens, MaxSim scores the query against all of them at once, over int8 rows
 # (token_product.py); the FAISS retriever holds them all, a Milvus worker quantizes what it fetches.
 FULL_SCAN_TOKENS = 200_000
+# Passages whose introductions (roles.py) a retriever keeps with their roles encoded.
+INTRODUCED_PASSAGES = 256
 # What a question or fragment sentence loses in ranking: more than any spread of standardised scores.
 FRAGMENT_PENALTY = 100.0
 
@@ -148,7 +150,8 @@ class Ranker(ABC):
         question itself finds first.
         """
         span = speaker_span(query) if self.roles else None
-        if span is None or not content_words(query[span[0] : span[1]]):
+        if span is None or self.names.issuperset(content_words(query[span[0] : span[1]])):
+            # No speaker, a pronoun ("she"), or one named already ("Taelman"): searched as asked.
             return self._search(query, top_k, weights, document)
         first = None
         if document is None and len(self.document_ids) > 1:
@@ -175,15 +178,25 @@ class Ranker(ABC):
         found = self._search(speaker, 1, None, document)
         if not found.hits or found.query_tokens is None:
             return None
-        people = introductions(found.hits[0].passage, self.names)
+        people, roles = self._introduced(found.hits[0].passage)
         if not people:
             return None
-        _, roles = self.encoder.encode_tokens([person.role for person in people])
         weights = np.take(self.coverage_weight, found.query_tokens.ids, mode="clip")
         person = best_introduction(found.query_tokens, weights, people, roles)
         if person is None or person.surname.lower() in speaker.lower():
             return None
         return person.surname
+
+    def _introduced(self, passage: Passage) -> tuple[list[Introduction], list[TokenVectors]]:
+        """The people ``passage`` introduces and their roles' token vectors (roles.py), kept for the last
+        ``INTRODUCED_PASSAGES`` passages: what the index says, however questions are cached."""
+        found, known = self._recall(self._introductions, passage.id)
+        if found:
+            return known
+        people = introductions(passage, self.names)
+        roles = self.encoder.encode_tokens([person.role for person in people])[1] if people else []
+        self._remember(self._introductions, passage.id, (people, roles), INTRODUCED_PASSAGES)
+        return people, roles
 
     @abstractmethod
     def _search(
@@ -205,6 +218,7 @@ class Ranker(ABC):
         self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
         # Speakers named by role, as resolved (roles.py): (speaker, document) -> the question's surname or None.
         self._speakers: OrderedDict[tuple[str, str | None], str | None] = OrderedDict()
+        self._introductions: OrderedDict[str, tuple[list[Introduction], list[TokenVectors]]] = OrderedDict()
         self._lock = threading.Lock()
         self.weights = weights or Weights()
         self.idf_power = idf_power
@@ -349,12 +363,13 @@ class Ranker(ABC):
             cache.move_to_end(key)
             return True, cache[key]
 
-    def _remember(self, cache: OrderedDict, key: Any, value: Any) -> None:
-        """``value`` kept in ``cache`` under ``key``, the least recent dropped past ``cache_size``."""
+    def _remember(self, cache: OrderedDict, key: Any, value: Any, size: int | None = None) -> None:
+        """``value`` kept in ``cache`` under ``key``, the least recent dropped past ``size`` (``cache_size``)."""
+        size = self.cache_size if size is None else size
         with self._lock:
-            if self.cache_size:
+            if size:
                 cache[key] = value
-                if len(cache) > self.cache_size:
+                if len(cache) > size:
                     cache.popitem(last=False)
 
     def _id_mask(self, ids: np.ndarray) -> np.ndarray:

@@ -108,6 +108,9 @@ def test_a_resolved_speaker_is_remembered_by_the_ranking_that_resolved_it(retrie
     assert retriever._speakers[("the small arms expert", None)] == "Vranckx"
     assert retriever._recall(retriever._speakers, ("the gardener", None)) == (False, None)  # never asked
     assert not retriever.configured(names=False)._speakers
+    retriever.search("What does Taelman believe the police were there to do?")
+    assert ("taelman", None) not in retriever._speakers  # a speaker named already is not looked for
+    assert "verviers-raid:24:1" in retriever._introductions  # Vranckx's passage, its roles encoded once
 
 
 def test_across_documents_the_speaker_is_looked_for_in_the_questions_document(two_document_dirs, encoder):
