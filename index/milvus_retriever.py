@@ -28,7 +28,7 @@ from .lede import LedePrior
 from .lexical import LexicalIndex
 from .milvus_archive import check_record
 from .milvus_store import PASSAGES, SENTENCES, MilvusStore, passage_order
-from .ranking import CANDIDATES, FULL_SCAN_TOKENS, Candidates, Ranker, SearchResult, segment_maxima
+from .ranking import CANDIDATES, FULL_SCAN_TOKENS, Candidates, Encoded, Ranker, SearchResult, segment_maxima
 from .token_product import RowProduct, quantize_rows
 from .words import is_fragment, names_of
 
@@ -118,12 +118,17 @@ class MilvusRetriever(Ranker):
         self.scope = MilvusDocumentScope(self)
 
     def _search(
-        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+        self,
+        query: str,
+        top_k: int = 3,
+        weights: Weights | None = None,
+        document: str | None = None,
+        encoded: Encoded | None = None,
     ) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
         w = weights or self.weights
         t0 = time.perf_counter()
-        qvec, qtok = self._encode(query)
+        qvec, qtok = encoded or self._encode(query)
         t1 = time.perf_counter()
         if document is not None:
             self.require_document(document)

@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from .retriever import Retriever
 
 
+# A text's vector and token vectors, as ``Ranker._encode`` gives them.
+Encoded = tuple[np.ndarray, TokenVectors]
+
+
 class UnknownDocument(ValueError):
     """A search was scoped to a document the index does not hold."""
 
@@ -153,29 +157,36 @@ class Ranker(ABC):
         if span is None or self.names.issuperset(content_words(query[span[0] : span[1]])):
             # No speaker, a pronoun ("she"), or one named already ("Taelman"): searched as asked.
             return self._search(query, top_k, weights, document)
+        speaker = query[span[0] : span[1]]
+        # The question and its speaker in one encoder run: a turn each in the queue of questions
+        # encoded together (batching.py) would double this one's wait when many arrive at once.
+        asked, alone = self._encode_all([query, speaker])
         first = None
         if document is None and len(self.document_ids) > 1:
-            first = self._search(query, top_k, weights, None)
+            first = self._search(query, top_k, weights, None, asked)
             if not first.hits:
                 return first
             document = first.hits[0].passage.document
-        named = self._named_speaker(query, span, document)
+        named = self._named_speaker(query, span, document, alone)
         if named is None:
-            return first or self._search(query, top_k, weights, document)
+            return first or self._search(query, top_k, weights, document, asked)
         return self._search(named, top_k, weights, document)
 
-    def _named_speaker(self, query: str, span: tuple[int, int], document: str | None) -> str | None:
-        """``query`` with the speaker in ``span`` named as the article introduces them, or None (roles.py)."""
+    def _named_speaker(
+        self, query: str, span: tuple[int, int], document: str | None, encoded: Encoded | None = None
+    ) -> str | None:
+        """``query`` with the speaker in ``span`` (``encoded``, if it is) named as the article introduces
+        them, or None (roles.py)."""
         speaker = query[span[0] : span[1]]
         found, surname = self._recall(self._speakers, (speaker.lower(), document))
         if not found:
-            surname = self._surname_of(speaker, document)
+            surname = self._surname_of(speaker, document, encoded)
             self._remember(self._speakers, (speaker.lower(), document), surname)
         return None if surname is None else query[: span[0]] + surname + query[span[1] :]
 
-    def _surname_of(self, speaker: str, document: str | None) -> str | None:
+    def _surname_of(self, speaker: str, document: str | None, encoded: Encoded | None = None) -> str | None:
         """The surname of the person introduced with the role ``speaker`` names, if one is (roles.py)."""
-        found = self._search(speaker, 1, None, document)
+        found = self._search(speaker, 1, None, document, encoded)
         if not found.hits or found.query_tokens is None:
             return None
         people, roles = self._introduced(found.hits[0].passage)
@@ -200,9 +211,14 @@ class Ranker(ABC):
 
     @abstractmethod
     def _search(
-        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+        self,
+        query: str,
+        top_k: int = 3,
+        weights: Weights | None = None,
+        document: str | None = None,
+        encoded: Encoded | None = None,
     ) -> SearchResult:
-        """``search`` as the engine ranks ``query`` itself, whoever it names."""
+        """``search`` as the engine ranks ``query`` itself, whoever it names (``encoded`` already, if given)."""
 
     @abstractmethod
     def uncovered_share(self, query_tokens: TokenVectors, passage: Passage, tau: float) -> float:
@@ -345,15 +361,21 @@ class Ranker(ABC):
             self._maxsim_weight = self.token_idf.astype(np.float64) ** self.idf_power * ~self.punctuation_mask
         return self._maxsim_weight
 
-    def _encode(self, query: str) -> tuple[np.ndarray, TokenVectors]:
+    def _encode(self, query: str) -> Encoded:
         """The query's vector and token vectors, from a bounded LRU cache (repeat questions are common)."""
-        found, cached = self._recall(self._cache, query)
-        if found:
-            return cached
-        vectors, tokens = self.encoder.encode_tokens([query])
-        entry = (vectors[0], tokens[0])
-        self._remember(self._cache, query, entry)
-        return entry
+        return self._encode_all([query])[0]
+
+    def _encode_all(self, texts: list[str]) -> list[Encoded]:
+        """``_encode`` of each of ``texts``, those not cached encoded in one run."""
+        known = [self._recall(self._cache, text) for text in texts]
+        missing = [text for text, (found, _) in zip(texts, known, strict=True) if not found]
+        fresh: dict[str, Encoded] = {}
+        if missing:
+            vectors, tokens = self.encoder.encode_tokens(missing)
+            for text, vector, token_vectors in zip(missing, vectors, tokens, strict=True):
+                fresh[text] = (vector, token_vectors)
+                self._remember(self._cache, text, fresh[text])
+        return [value if found else fresh[text] for text, (found, value) in zip(texts, known, strict=True)]
 
     def _recall(self, cache: OrderedDict, key: Any) -> tuple[bool, Any]:
         """Whether ``cache`` (one of this retriever's LRUs) holds ``key``, and its value, now the most recent."""

@@ -14,7 +14,7 @@ from .fusion import IDF_POWER, Weights
 from .hubness import hub_scores
 from .lede import LedePrior
 from .lexical import LexicalIndex
-from .ranking import CANDIDATES, FULL_SCAN_TOKENS, Candidates, Hit, Ranker, SearchResult, segment_maxima
+from .ranking import CANDIDATES, FULL_SCAN_TOKENS, Candidates, Encoded, Hit, Ranker, SearchResult, segment_maxima
 from .store import Index
 from .token_product import TokenProduct
 from .words import cased_words, is_fragment, names_of
@@ -76,11 +76,16 @@ class Retriever(Ranker):
         self.scope = FaissDocumentScope(self) if scoped else None
 
     def _search(
-        self, query: str, top_k: int = 3, weights: Weights | None = None, document: str | None = None
+        self,
+        query: str,
+        top_k: int = 3,
+        weights: Weights | None = None,
+        document: str | None = None,
+        encoded: Encoded | None = None,
     ) -> SearchResult:
         """The ``top_k`` passages for ``query``, best first; only ``document``'s when it is given."""
         t0 = time.perf_counter()
-        qvec, qtok = self._encode(query)
+        qvec, qtok = encoded or self._encode(query)
         encode_ms = (time.perf_counter() - t0) * 1000
         if document is not None:
             self.require_document(document)
