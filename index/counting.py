@@ -42,8 +42,6 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,6 +49,7 @@ import numpy as np
 
 from .chunking import Passage
 from .encoder import Encoder
+from .lru import LRU
 from .words import FOLLOW_UP_OPENING, FUNCTION_WORDS
 
 # "how many" and the word after it, the noun counted, after any "and", "so" ... a follow-up opens with.
@@ -77,24 +76,17 @@ class WordMeanings:
 
     def __init__(self, encoder: Encoder, size: int = CACHE) -> None:
         self.encoder = encoder
-        self.size = size
-        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+        self._vectors: LRU[str, np.ndarray] = LRU(size)
 
     def vectors(self, words: Sequence[str]) -> np.ndarray:
         """The unit vectors of ``words``, one row each; those not kept are encoded together, in one call."""
         distinct = list(dict.fromkeys(words))
-        with self._lock:
-            known = {w: self._vectors[w] for w in distinct if w in self._vectors}
+        known = {w: v for w in distinct if (v := self._vectors.get(w)[1]) is not None}
         missing = [w for w in distinct if w not in known]
-        if missing:  # encoded outside the lock: other threads' words are looked up meanwhile
-            known.update(zip(missing, self.encoder.encode(missing), strict=True))
-        with self._lock:
-            for word in distinct:
-                self._vectors[word] = known[word]
-                self._vectors.move_to_end(word)
-            while len(self._vectors) > self.size:
-                self._vectors.popitem(last=False)
+        if missing:  # encoded outside any lock: other threads' words are looked up meanwhile
+            for word, vector in zip(missing, self.encoder.encode(missing), strict=True):
+                known[word] = vector
+                self._vectors.put(word, vector)
         return np.stack([known[w] for w in words])
 
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import threading
 import time
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 import numpy as np
 
@@ -24,6 +22,7 @@ from .counting import CountPrior, WordMeanings
 from .encoder import Encoder, TokenVectors
 from .fusion import IDF_POWER, Weights, standardise
 from .lede import LedePrior
+from .lru import LRU
 from .question_names import NAME_WEIGHT, name_spans
 from .reported import SPEAKER_WEIGHT, speaker_span
 from .roles import Introduction, best_introduction, introductions
@@ -178,10 +177,10 @@ class Ranker(ABC):
         """``query`` with the speaker in ``span`` (``encoded``, if it is) named as the article introduces
         them, or None (roles.py)."""
         speaker = query[span[0] : span[1]]
-        found, surname = self._recall(self._speakers, (speaker.lower(), document))
+        found, surname = self._speakers.get((speaker.lower(), document))
         if not found:
             surname = self._surname_of(speaker, document, encoded)
-            self._remember(self._speakers, (speaker.lower(), document), surname)
+            self._speakers.put((speaker.lower(), document), surname)
         return None if surname is None else query[: span[0]] + surname + query[span[1] :]
 
     def _surname_of(self, speaker: str, document: str | None, encoded: Encoded | None = None) -> str | None:
@@ -200,13 +199,13 @@ class Ranker(ABC):
 
     def _introduced(self, passage: Passage) -> tuple[list[Introduction], list[TokenVectors]]:
         """The people ``passage`` introduces and their roles' token vectors (roles.py), kept for the last
-        ``INTRODUCED_PASSAGES`` passages: what the index says, however questions are cached."""
-        found, known = self._recall(self._introductions, passage.id)
-        if found:
+        ``INTRODUCED_PASSAGES`` passages."""
+        found, known = self._introductions.get(passage.id)
+        if found and known is not None:
             return known
         people = introductions(passage, self.names)
         roles = self.encoder.encode_tokens([person.role for person in people])[1] if people else []
-        self._remember(self._introductions, passage.id, (people, roles), INTRODUCED_PASSAGES)
+        self._introductions.put(passage.id, (people, roles))
         return people, roles
 
     @abstractmethod
@@ -231,11 +230,11 @@ class Ranker(ABC):
         self.encoder = encoder
         self.token_idf = token_idf
         self.cache_size = cache_size
-        self._cache: OrderedDict[str, tuple[np.ndarray, TokenVectors]] = OrderedDict()
+        self._cache: LRU[str, Encoded] = LRU(cache_size)
         # Speakers named by role, as resolved (roles.py): (speaker, document) -> the question's surname or None.
-        self._speakers: OrderedDict[tuple[str, str | None], str | None] = OrderedDict()
-        self._introductions: OrderedDict[str, tuple[list[Introduction], list[TokenVectors]]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._speakers: LRU[tuple[str, str | None], str | None] = LRU(cache_size)
+        # What the index says, however questions are cached: each passage's introductions, roles encoded.
+        self._introductions: LRU[str, tuple[list[Introduction], list[TokenVectors]]] = LRU(INTRODUCED_PASSAGES)
         self.weights = weights or Weights()
         self.idf_power = idf_power
         self.lede = lede
@@ -286,7 +285,7 @@ class Ranker(ABC):
         other.speakers = self.speakers and speakers
         other.name_weight = self.name_weight if names else 1.0
         other.roles = self.roles and roles
-        other._speakers = OrderedDict()  # resolved by this ranking, not the one copied
+        other._speakers = LRU(self.cache_size)  # resolved by this ranking, not the one copied
         other.weights = weights or self.weights
         other.idf_power = self.idf_power if idf_power is None else idf_power
         other.lede = self.lede if lede else None
@@ -367,32 +366,15 @@ class Ranker(ABC):
 
     def _encode_all(self, texts: list[str]) -> list[Encoded]:
         """``_encode`` of each of ``texts``, those not cached encoded in one run."""
-        known = [self._recall(self._cache, text) for text in texts]
-        missing = [text for text, (found, _) in zip(texts, known, strict=True) if not found]
+        cached = [self._cache.get(text)[1] for text in texts]
+        missing = [text for text, known in zip(texts, cached, strict=True) if known is None]
         fresh: dict[str, Encoded] = {}
         if missing:
             vectors, tokens = self.encoder.encode_tokens(missing)
-            for text, vector, token_vectors in zip(missing, vectors, tokens, strict=True):
-                fresh[text] = (vector, token_vectors)
-                self._remember(self._cache, text, fresh[text])
-        return [value if found else fresh[text] for text, (found, value) in zip(texts, known, strict=True)]
-
-    def _recall(self, cache: OrderedDict, key: Any) -> tuple[bool, Any]:
-        """Whether ``cache`` (one of this retriever's LRUs) holds ``key``, and its value, now the most recent."""
-        with self._lock:  # Slack listeners run in threads
-            if key not in cache:
-                return False, None
-            cache.move_to_end(key)
-            return True, cache[key]
-
-    def _remember(self, cache: OrderedDict, key: Any, value: Any, size: int | None = None) -> None:
-        """``value`` kept in ``cache`` under ``key``, the least recent dropped past ``size`` (``cache_size``)."""
-        size = self.cache_size if size is None else size
-        with self._lock:
-            if size:
-                cache[key] = value
-                if len(cache) > size:
-                    cache.popitem(last=False)
+            fresh = {text: (v, t) for text, v, t in zip(missing, vectors, tokens, strict=True)}
+            for text, entry in fresh.items():
+                self._cache.put(text, entry)
+        return [known if known is not None else fresh[text] for text, known in zip(texts, cached, strict=True)]
 
     def _id_mask(self, ids: np.ndarray) -> np.ndarray:
         """A table over token ids (as ``token_idf`` is indexed), true at ``ids``."""

@@ -105,8 +105,8 @@ def test_a_resolved_speaker_is_remembered_by_the_ranking_that_resolved_it(retrie
     """A speaker asked about again costs no search; a ranking configured otherwise resolves afresh."""
     question = "What does the small arms expert say about the Kalashnikovs?"
     assert retriever._named_speaker(question, (10, 31), None) == "What does Vranckx say about the Kalashnikovs?"
-    assert retriever._speakers[("the small arms expert", None)] == "Vranckx"
-    assert retriever._recall(retriever._speakers, ("the gardener", None)) == (False, None)  # never asked
+    assert retriever._speakers.get(("the small arms expert", None)) == (True, "Vranckx")
+    assert retriever._speakers.get(("the gardener", None)) == (False, None)  # never asked
     assert not retriever.configured(names=False)._speakers
     retriever.search("What does Taelman believe the police were there to do?")
     assert ("taelman", None) not in retriever._speakers  # a speaker named already is not looked for
